@@ -1,0 +1,63 @@
+#include "database.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include "alphabet.hpp"
+
+namespace swl {
+
+void Database::add(std::string name, std::string_view sequence) {
+  const auto codes = encode(sequence, name);
+  residues_.resize(offsets_.back());
+  residues_.insert(residues_.end(), codes.begin(), codes.end());
+  residues_.resize(residues_.size() + kTailPadding, 0);
+  offsets_.push_back(offsets_.back() + codes.size());
+  max_length_ = std::max(max_length_, codes.size());
+  names_.push_back(std::move(name));
+}
+
+Database Database::from_records(const std::vector<FastaRecord>& records) {
+  Database db;
+  std::size_t total = 0;
+  for (const auto& record : records) total += record.sequence.size();
+  db.residues_.reserve(total + kTailPadding);
+  db.names_.reserve(records.size());
+  db.offsets_.reserve(records.size() + 1);
+  for (const auto& record : records) db.add(record.name, record.sequence);
+  return db;
+}
+
+Database Database::from_fasta(const std::string& path) { return from_records(read_fasta(path)); }
+
+Database Database::from_sequences(const std::vector<std::string>& sequences) {
+  Database db;
+  for (std::size_t i = 0; i < sequences.size(); ++i) db.add("seq" + std::to_string(i + 1), sequences[i]);
+  return db;
+}
+
+Database Database::from_pairs(const std::vector<std::pair<std::string, std::string>>& named_sequences) {
+  Database db;
+  for (const auto& [name, sequence] : named_sequences) db.add(name, sequence);
+  return db;
+}
+
+std::vector<std::uint32_t> Database::longest_first() const {
+  std::vector<std::uint32_t> order(size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return length(a) > length(b); });
+  return order;
+}
+
+Database Database::prefix(std::size_t n) const {
+  Database db;
+  n = std::min(n, size());
+  db.names_.assign(names_.begin(), names_.begin() + static_cast<std::ptrdiff_t>(n));
+  db.offsets_.assign(offsets_.begin(), offsets_.begin() + static_cast<std::ptrdiff_t>(n + 1));
+  db.residues_.assign(residues_.begin(), residues_.begin() + static_cast<std::ptrdiff_t>(db.offsets_.back()));
+  db.residues_.resize(db.residues_.size() + kTailPadding, 0);
+  for (std::size_t i = 0; i < n; ++i) db.max_length_ = std::max(db.max_length_, db.length(i));
+  return db;
+}
+
+}  // namespace swl

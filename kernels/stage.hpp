@@ -1,0 +1,52 @@
+// The one interface every compiled rung implements. A stage scores one query
+// against every database sequence and returns one int32 per sequence, in
+// database order.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "database.hpp"
+#include "scoring.hpp"
+
+namespace swl {
+
+struct SearchOptions {
+  int threads = 1;     // <= 0: every core OpenMP offers (honours OMP_NUM_THREADS)
+  std::string kernel;  // "": SWLADDER_KERNEL if the stage has it, else the best this CPU runs
+};
+
+struct SearchResult {
+  std::vector<std::int32_t> scores;
+  std::string kernel = "scalar";  // the kernel that actually ran
+  int threads = 1;                // threads actually used
+  std::size_t rescored = 0;       // subjects whose narrow lanes saturated and were scored again wider
+};
+
+class Stage {
+ public:
+  virtual ~Stage() = default;
+  virtual std::string_view name() const = 0;
+  virtual std::string_view summary() const = 0;
+  // Kernels this CPU can run, best first. Empty: the stage cannot run here.
+  virtual std::vector<std::string> kernels() const { return {"scalar"}; }
+  bool supported() const { return !kernels().empty(); }
+  virtual bool threaded() const { return false; }
+
+  // Validates the scoring, handles the empty cases once for every stage
+  // (empty database: no scores; empty query: all zero), then runs the stage.
+  SearchResult search(std::span<const std::uint8_t> query, const Database& db, const Scoring& scoring,
+                      const SearchOptions& options = {}) const;
+
+ protected:
+  virtual SearchResult run(std::span<const std::uint8_t> query, const Database& db, const Scoring& scoring,
+                           const SearchOptions& options) const = 0;
+};
+
+// Resolves SearchOptions::threads to a count >= 1.
+int resolve_threads(int requested);
+
+}  // namespace swl

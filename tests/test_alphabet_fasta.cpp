@@ -1,0 +1,76 @@
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "alphabet.hpp"
+#include "database.hpp"
+#include "errors.hpp"
+#include "fasta.hpp"
+
+namespace swl {
+namespace {
+
+std::string error_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(Alphabet, LowercaseReadsAsUppercaseAndUnknownLettersAsX) {
+  EXPECT_EQ(encode("ARNDCQEGHILKMFPSTWYVBZX*"), encode("arndcqeghilkmfpstwyvbzx*"));
+  for (int code = 0; code < kAlphabetSize; ++code) EXPECT_EQ(encode(std::string(1, kAlphabet[code]))[0], code);
+  for (const char letter : std::string("UOJuoj")) EXPECT_EQ(encode(std::string(1, letter))[0], kCodeX);
+}
+
+TEST(Alphabet, NonLettersAreRejectedWithNameAndPosition) {
+  EXPECT_EQ(error_of([] { encode("ACD1EF", "sp|P1"); }), "sequence 'sp|P1': invalid residue '1' at position 4");
+  EXPECT_EQ(error_of([] { encode("AC-D", "q"); }), "sequence 'q': invalid residue '-' at position 3");
+  EXPECT_EQ(error_of([] { encode(std::string("AC\x01", 3), "q"); }),
+            "sequence 'q': invalid residue byte 0x01 at position 3");
+  EXPECT_EQ(error_of([] { encode("A\xC3\xA9", "q"); }), "sequence 'q': invalid residue byte 0xC3 at position 2");
+  EXPECT_EQ(error_of([] { encode("A C", "q"); }), "sequence 'q': invalid residue ' ' at position 2");
+}
+
+TEST(Fasta, ReadsRecordsKeepsEmptyOnesAndStripsLineBreaks) {
+  const auto records = parse_fasta(">a first one\nACDE\r\nFG\n\n>empty\n>b\n  ac de \n;comment\n>c\n*\n");
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_EQ(records[0].name, "a");
+  EXPECT_EQ(records[0].description, "first one");
+  EXPECT_EQ(records[0].sequence, "ACDEFG");
+  EXPECT_EQ(records[1].name, "empty");
+  EXPECT_EQ(records[1].sequence, "");
+  EXPECT_EQ(records[2].sequence, "acde");
+  EXPECT_EQ(records[3].sequence, "*");
+  EXPECT_TRUE(parse_fasta("").empty());
+  EXPECT_TRUE(parse_fasta("\n\n").empty());
+}
+
+TEST(Fasta, MalformedInputFailsWithFileLineAndReason) {
+  EXPECT_EQ(error_of([] { parse_fasta("ACDE\n>a\nAC\n", "db.fa"); }),
+            "db.fa:1: sequence data before the first '>' header (is this a FASTA file?)");
+  EXPECT_EQ(error_of([] { parse_fasta(">a\nAC\n>\nAC\n", "db.fa"); }), "db.fa:3: header '>' has no sequence name");
+  EXPECT_EQ(error_of([] { parse_fasta(">a\nAC\n>b x\nAC\nA9C\n", "db.fa"); }),
+            "db.fa:5: sequence 'b' (header on line 3): invalid residue '9' at position 4");
+  EXPECT_EQ(error_of([] { parse_fasta(std::string(">a\nA\0C\n", 7), "db.fa"); }),
+            "db.fa:2: sequence 'a' (header on line 1): invalid residue byte 0x00 at position 2");
+  EXPECT_THROW(read_fasta("/nonexistent/db.fa"), FileError);
+}
+
+TEST(Database, KeepsEveryRecordInOrderWithLengths) {
+  const Database db = Database::from_records(parse_fasta(">x\nAAA\n>y\n>z\nCCCCC\n"));
+  ASSERT_EQ(db.size(), 3u);
+  EXPECT_EQ(db.names(), (std::vector<std::string>{"x", "y", "z"}));
+  EXPECT_EQ(db.length(0), 3u);
+  EXPECT_EQ(db.length(1), 0u);
+  EXPECT_EQ(db.total_residues(), 8u);
+  EXPECT_EQ(db.max_length(), 5u);
+  EXPECT_EQ(db.longest_first(), (std::vector<std::uint32_t>{2, 0, 1}));
+  EXPECT_EQ(db.prefix(2).size(), 2u);
+  EXPECT_EQ(db.prefix(2).total_residues(), 3u);
+}
+
+}  // namespace
+}  // namespace swl

@@ -1,0 +1,138 @@
+// Every stage in the registry, with every kernel this CPU runs, against the
+// reference on the fixed-seed corpus. SWL_VERIFY_LARGE=1 adds the titin-size
+// and large random sweep (slow; run by hand), SWL_VERIFY_SEED changes the seed.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "errors.hpp"
+#include "fasta.hpp"
+#include "registry.hpp"
+#include "verify.hpp"
+
+namespace swl {
+namespace {
+
+std::vector<std::string> bundled_sample() {
+  std::vector<std::string> sample;
+  const auto records = read_fasta(std::string(SWL_SOURCE_DIR) + "/data/sample.fa");
+  for (std::size_t i = 0; i < records.size() && sample.size() < 300; i += 7) sample.push_back(records[i].sequence);
+  return sample;
+}
+
+const std::vector<VerifyCase>& corpus() {
+  static const std::vector<VerifyCase> cases = [] {
+    CorpusOptions options;
+    if (const char* seed = std::getenv("SWL_VERIFY_SEED")) options.seed = std::strtoull(seed, nullptr, 10);
+    if (const char* large = std::getenv("SWL_VERIFY_LARGE")) options.large = std::string(large) == "1";
+    options.real_sequences = bundled_sample();
+    return build_corpus(options);
+  }();
+  return cases;
+}
+
+struct StageKernel {
+  const Stage* stage;
+  std::string kernel;
+  int threads;
+};
+
+std::vector<StageKernel> every_stage_and_kernel() {
+  std::vector<StageKernel> all;
+  for (const Stage* stage : registry()) {
+    for (const auto& kernel : stage->kernels()) {
+      all.push_back({stage, kernel, 1});
+      if (stage->threaded()) all.push_back({stage, kernel, 2});
+      if (stage->threaded()) all.push_back({stage, kernel, 3});
+    }
+  }
+  return all;
+}
+
+class EveryStage : public ::testing::TestWithParam<StageKernel> {};
+
+TEST_P(EveryStage, MatchesReferenceOnCorpus) {
+  const auto& [stage, kernel, threads] = GetParam();
+  const VerifyReport report = verify_stage(*stage, corpus(), {threads, kernel});
+  EXPECT_TRUE(report.passed) << report.describe();
+  EXPECT_EQ(report.kernel, kernel) << "the kernel that ran is not the one requested";
+  EXPECT_GT(report.pairs, 100u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Registry, EveryStage, ::testing::ValuesIn(every_stage_and_kernel()),
+                         [](const ::testing::TestParamInfo<StageKernel>& param_info) {
+                           return std::string(param_info.param.stage->name()) + "_" + param_info.param.kernel + "_t" +
+                                  std::to_string(param_info.param.threads);
+                         });
+
+TEST(Registry, LadderOrderStartsWithNaiveThenScalar) {
+  ASSERT_GE(registry().size(), 2u);
+  EXPECT_EQ(registry()[0]->name(), "naive");
+  EXPECT_EQ(registry()[1]->name(), "scalar");
+  for (const Stage* stage : registry()) {
+    EXPECT_EQ(find_stage(stage->name()), stage);
+    EXPECT_FALSE(stage->summary().empty());
+  }
+  EXPECT_THROW(get_stage("no-such-stage"), InputError);
+}
+
+TEST(Harness, ReportsTheFirstMismatch) {
+  // A stage that is off by one on one subject must fail, with the case named.
+  class OffByOne final : public Stage {
+   public:
+    std::string_view name() const override { return "off_by_one"; }
+    std::string_view summary() const override { return "scalar, wrong once"; }
+
+   protected:
+    SearchResult run(std::span<const std::uint8_t> q, const Database& db, const Scoring& s,
+                     const SearchOptions& o) const override {
+      SearchResult result = get_stage("scalar").search(q, db, s, o);
+      if (db.size() > 3 && q.size() == 64) result.scores[3] += 1;
+      return result;
+    }
+  } broken;
+  const VerifyReport report = verify_stage(broken, corpus(), {});
+  ASSERT_FALSE(report.passed);
+  ASSERT_TRUE(report.first_mismatch.has_value());
+  EXPECT_EQ(report.first_mismatch->subject_index, 3u);
+  EXPECT_EQ(report.first_mismatch->actual, report.first_mismatch->expected + 1);
+  EXPECT_NE(report.describe().find("FAILED"), std::string::npos);
+}
+
+TEST(Workload, ConventionGapOfLengthKCostsOpenPlusKExtend) {
+  // Query WWWWWWWWWW against WWWWW + AAA + WWWWW... constructed so the best
+  // alignment has exactly one gap of length 3: 10 W matches (110) minus
+  // open + 3 * extend.
+  const Scoring scoring = make_scoring("BLOSUM62", 11, 1);
+  const auto query = encode("WWWWWWWWWWWWWWWWWWWW");                 // 20 W
+  const Database db = Database::from_sequences({"WWWWWWWWWWPPPWWWWWWWWWW"});  // 10 W, gap 3, 10 W
+  for (const Stage* stage : registry()) {
+    const auto result = stage->search(query, db, scoring);
+    ASSERT_EQ(result.scores.size(), 1u);
+    EXPECT_EQ(result.scores[0], 20 * 11 - (11 + 3 * 1)) << stage->name();
+  }
+}
+
+TEST(Workload, EmptyQueryEmptySubjectEmptyDatabase) {
+  const Scoring scoring;
+  for (const Stage* stage : registry()) {
+    EXPECT_TRUE(stage->search(encode("ACD"), Database(), scoring).scores.empty()) << stage->name();
+    const Database db = Database::from_sequences({"", "ACD", ""});
+    EXPECT_EQ(stage->search(encode(""), db, scoring).scores, (std::vector<std::int32_t>{0, 0, 0})) << stage->name();
+    EXPECT_EQ(stage->search(encode("ACD"), db, scoring).scores, (std::vector<std::int32_t>{0, 4 + 9 + 6, 0}))
+        << stage->name();
+  }
+}
+
+TEST(Workload, InvalidPenaltiesAreRejectedBeforeAnyStageRuns) {
+  Scoring scoring;
+  scoring.gap_open = 0;
+  scoring.gap_extend = 0;
+  for (const Stage* stage : registry()) {
+    EXPECT_THROW(stage->search(encode("ACD"), Database::from_sequences({"ACD"}), scoring), InputError);
+  }
+}
+
+}  // namespace
+}  // namespace swl
