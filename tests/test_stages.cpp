@@ -16,7 +16,7 @@ namespace {
 
 std::vector<std::string> bundled_sample() {
   std::vector<std::string> sample;
-  const auto records = read_fasta(std::string(SWL_SOURCE_DIR) + "/data/sample.fa");
+  const auto records = read_fasta(std::string(SWL_SOURCE_DIR) + "/data/tursiops_sample.fa");
   for (std::size_t i = 0; i < records.size() && sample.size() < 300; i += 7) sample.push_back(records[i].sequence);
   return sample;
 }
