@@ -60,4 +60,18 @@ Database Database::prefix(std::size_t n) const {
   return db;
 }
 
+Database Database::subset(std::span<const std::uint32_t> indices) const {
+  Database db;
+  for (const std::uint32_t i : indices) {
+    const auto codes = sequence(i);
+    db.residues_.resize(db.offsets_.back());
+    db.residues_.insert(db.residues_.end(), codes.begin(), codes.end());
+    db.residues_.resize(db.residues_.size() + kTailPadding, 0);
+    db.offsets_.push_back(db.offsets_.back() + codes.size());
+    db.max_length_ = std::max(db.max_length_, codes.size());
+    db.names_.push_back(names_[i]);
+  }
+  return db;
+}
+
 }  // namespace swl

@@ -45,6 +45,8 @@ class Database {
 
   // The first n records (deterministic slices for slow rungs).
   Database prefix(std::size_t n) const;
+  // The given records, in the given order (rescoring saturated subjects).
+  Database subset(std::span<const std::uint32_t> indices) const;
 
  private:
   std::vector<std::string> names_;

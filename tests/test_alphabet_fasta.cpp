@@ -70,6 +70,11 @@ TEST(Database, KeepsEveryRecordInOrderWithLengths) {
   EXPECT_EQ(db.longest_first(), (std::vector<std::uint32_t>{2, 0, 1}));
   EXPECT_EQ(db.prefix(2).size(), 2u);
   EXPECT_EQ(db.prefix(2).total_residues(), 3u);
+  const std::vector<std::uint32_t> picked = {2, 0};
+  const Database sub = db.subset(picked);
+  EXPECT_EQ(sub.names(), (std::vector<std::string>{"z", "x"}));
+  EXPECT_EQ(sub.length(0), 5u);
+  EXPECT_EQ(sub.sequence(1)[0], db.sequence(0)[0]);
 }
 
 }  // namespace
