@@ -15,16 +15,16 @@
 //   load as a block, and SSE2 has no gather instruction at all;
 // - the portable build targets SSE2, so int32 gives 4 lanes, and without
 //   SSE4.1's pmaxsd every max is a compare plus three logic ops;
-// - diagonals are short at both ends of the matrix (length 1, 2, 3, ...), so
-//   a subject shorter than the query spends much of its time in partial
-//   vectors and per-diagonal overhead;
-// - H of three diagonals and E and F of two live in memory, not registers:
-//   every cell loads about six values and stores three, where scalar keeps
-//   most of its state in registers;
-// - each expression is its own pass over the diagonal (scores, E, F, H,
-//   max), and the gathered scores are a materialised temporary.
-// On the bundled data that leaves it only modestly ahead of scalar.
-// The inter-sequence and striped rungs exist to remove exactly these costs.
+// - a diagonal is at most min(query, subject) long and the first and last
+//   ones ramp up from length 1, so short sequences spend much of their time
+//   in partial vectors and per-diagonal overhead;
+// - H of three diagonals, F of two and E live in memory, not registers, and
+//   each expression is its own pass over the diagonal (scores, E, F, H, max)
+//   with the gathered scores as a materialised temporary: a cell costs about
+//   a dozen loads and four stores, where scalar keeps most of its state in
+//   registers.
+// On the bundled data that leaves it only modestly ahead of scalar; the
+// striped and inter-sequence layouts of later rungs exist to remove these costs.
 #include <Eigen/Core>
 #include <algorithm>
 #include <array>
