@@ -11,9 +11,9 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <exception>
 #include <map>
 #include <memory>
@@ -98,7 +98,8 @@ std::vector<SearchResult> search_all(const Stage& stage, const Workload& w, cons
 
 // A slow rung is timed on the first `count` records rather than all of them,
 // so that one iteration takes about SWL_BENCH_SECONDS. The count comes from
-// timing the rung on a small prefix, rounded down to 1, 2 or 5 times a power
+// timing the rung on a small prefix (in CPU time, so that a busy machine
+// does not shrink the slice), rounded down to 1, 2 or 5 times a power
 // of ten so that the benchmark's name (which carries it) rarely changes from
 // run to run.
 struct Slice {
@@ -112,12 +113,12 @@ Slice choose_slice(const Stage& stage, const std::string& kernel, const Workload
   try {
     for (std::size_t n = 8;; n *= 4) {
       const Database sample = w.db.prefix(n);
-      const auto start = std::chrono::steady_clock::now();
+      const std::clock_t start = std::clock();
       search_all(stage, w, sample, {1, kernel});
-      const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+      const double elapsed = static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
       if (n >= w.db.size()) return whole;  // the whole database was quick enough
-      if (elapsed.count() >= 0.02) {
-        rate = cells(w, sample) / elapsed.count();
+      if (elapsed >= 0.02) {
+        rate = cells(w, sample) / elapsed;
         break;
       }
     }
