@@ -26,7 +26,9 @@ std::string cpu_features() {
   const std::pair<Isa, const char*> known[] = {
       {Isa::sse41, "sse4.1"}, {Isa::avx2, "avx2"}, {Isa::avx512bw, "avx512bw"}, {Isa::avx512vbmi, "avx512vbmi"}};
   for (const auto& [isa, label] : known) {
-    if (cpu_supports(isa)) out += (out.empty() ? "" : " ") + std::string(label);
+    if (!cpu_supports(isa)) continue;
+    if (!out.empty()) out += ' ';
+    out += label;
   }
   return out;
 }

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what swladder needs on Debian 12 / Ubuntu 22.04+ and builds it:
+# the system toolchain and libraries (apt-get), then the Python package into
+# .venv (pip). Safe to run again: every step is idempotent.
+# Usage: scripts/setup.sh [--peers]   (--peers adds ssearch36 and valgrind for the ladder)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(build-essential cmake ninja-build pkg-config python3 python3-venv python3-dev
+          libeigen3-dev libbenchmark-dev libgtest-dev)
+if [[ "${1:-}" == "--peers" ]]; then
+  packages+=(fasta3 valgrind)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "==> apt-get install ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [[ ! -x .venv/bin/python ]]; then
+  echo "==> python3 -m venv .venv"
+  python3 -m venv .venv
+fi
+echo "==> pip install .[test,ladder]"
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q ".[test,ladder]"
