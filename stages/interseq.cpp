@@ -1,0 +1,472 @@
+// Rung: interseq. Changes from openmp (Farrar's striped kernel, one
+// alignment at a time inside the vector, sequences spread over threads):
+// - the vector holds many database sequences, one per lane (64 int8 lanes on
+//   AVX-512, 32 on AVX2), all aligned against the same query residue at once,
+//   SWIPE-style. Lanes never depend on one another, so there is no lazy-F
+//   loop, no shifts across lanes and no correction pass: every instruction
+//   does useful work for 64 independent alignments;
+// - the scores of one query letter against the 64 lanes' subject residues
+//   come from a byte permute of that letter's matrix row (pshufb pairs on
+//   AVX2), built once per pass for every letter and read back by query
+//   residue;
+// - each pass down the query covers several subject columns, so H, E of the
+//   previous row and F stay in registers and only one H and one E per query
+//   row go to memory every few columns;
+// - signed saturating int8 biased at -128: the saturation is the zero floor
+//   of local alignment, so the floor costs nothing; a subject that reaches
+//   the top is scored again in int16 lanes, and past that by the scalar rung;
+// - lane refill: the database runs longest first, and when one lane's
+//   sequence ends the next sequence starts in that lane at the next pass
+//   (its H and E reset there), so lanes do not idle until the longest
+//   sequence of a batch is done. All threads draw from one shared queue, so
+//   only the shortest sequences are left for the final drain.
+#include <cstddef>
+#include <cstdint>
+
+#if defined(SWL_ISA)
+#include "simd_interseq.hpp"
+#else
+#include <algorithm>
+#include <array>
+#include <vector>
+
+#include "aligned.hpp"
+#include "dispatch.hpp"
+#include "registry.hpp"
+#include "stage.hpp"
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+#endif
+
+namespace swl::interseq_kernels {
+
+// Subject columns per pass down the query.
+inline constexpr int kColumns = 4;
+inline constexpr int kMaxLanes = 64;
+inline constexpr int kVectorBytes = 64;
+inline constexpr int kLetters = 24;
+// The residue code idle lanes and the ends of sequences read: its row entry
+// is negative, so padded cells never raise a lane's best score.
+inline constexpr std::uint8_t kPadCode = 31;
+
+// One level of the search (int8 or int16) over a list of subjects, shared by
+// every thread. Plain pointers: the per-ISA code must not touch std types.
+struct Job {
+  const std::uint8_t* query;
+  std::size_t query_length;
+  const std::uint8_t* letters;  // the distinct letters of the query
+  int letter_count;
+  const std::uint8_t* rows;  // kLetters score rows, layout in simd_interseq.hpp
+  int gap_open_extend;
+  int gap_extend;
+  const std::uint8_t* const* subjects;  // longest first, none empty
+  const std::uint32_t* lengths;
+  const std::uint32_t* slots;  // where each subject's score goes
+  std::size_t count;
+  std::size_t first_claims;  // lanes one thread fills at the start, so small jobs spread over threads
+  std::size_t* cursor;       // the next subject to claim, shared
+  std::int32_t* scores;      // by slot
+  std::uint8_t* saturated;   // by slot: 1 if the lanes overflowed and the score is not exact
+};
+
+// One thread's scratch, sized for the widest kernel.
+struct Scratch {
+  std::uint8_t* h;        // query_length vectors: H of the last column of the previous pass
+  std::uint8_t* e;        // query_length vectors: E entering the next pass
+  std::uint8_t* profile;  // kLetters * kColumns vectors
+  std::uint32_t* chunks;  // kMaxLanes: each lane's residue codes for this pass
+  std::uint8_t* best;     // one vector
+  std::uint8_t* keep;     // one vector: lane ceiling to keep, floor to reset
+  const std::uint8_t** next;  // kMaxLanes: each lane's next residue
+  std::uint32_t* left;        // kMaxLanes: residues left in each lane
+  std::uint32_t* slot;        // kMaxLanes
+  std::uint32_t* finishing;   // kMaxLanes
+};
+
+}  // namespace swl::interseq_kernels
+
+#if defined(SWL_ISA)
+
+namespace swl::interseq_kernels::SWL_ISA {
+
+namespace simd = swl::interseq_simd::SWL_ISA;
+static_assert(simd::kChunk == kColumns, "one uint32 of residue codes per lane per pass");
+
+// One pass: kColumns subject columns, every query row. With Reset, lanes
+// whose new sequence starts here read a zero H and E from the previous
+// column; keeping that as a separate loop spares the two min() per row in
+// passes where no lane starts over.
+template <class Ops, bool Reset>
+inline void sweep(const Job& job, const Scratch& s) {
+  using Vec = typename Ops::Vec;
+  const Vec floor = Ops::set1(Ops::kFloor);
+  const Vec open_extend = Ops::set1(job.gap_open_extend);
+  const Vec extend = Ops::set1(job.gap_extend);
+  [[maybe_unused]] const Vec keep = Ops::load(s.keep);
+  const Vec* profile = reinterpret_cast<const Vec*>(s.profile);
+  Vec* h_store = reinterpret_cast<Vec*>(s.h);
+  Vec* e_store = reinterpret_cast<Vec*>(s.e);
+  Vec best = Ops::load(s.best);
+  Vec h_up[kColumns];  // H of the previous row, one per column
+  Vec f[kColumns];     // F entering this row, one per column
+#pragma GCC unroll 8
+  for (int c = 0; c < kColumns; ++c) {
+    h_up[c] = floor;
+    f[c] = floor;
+  }
+  Vec h_left_up = floor;  // H(i-1, first column - 1)
+  const std::uint8_t* query = job.query;
+  const std::size_t m = job.query_length;
+  for (std::size_t i = 0; i < m; ++i) {
+    const Vec* scores = profile + static_cast<std::size_t>(query[i]) * kColumns;
+    // Every diagonal term first: then each column's H of the previous row
+    // is dead once read, and the new row overwrites it in place, which
+    // spares the register moves of a rotating window.
+    Vec h_diagonal[kColumns];
+    h_diagonal[0] = Ops::adds(h_left_up, scores[0]);
+#pragma GCC unroll 8
+    for (int c = 1; c < kColumns; ++c) h_diagonal[c] = Ops::adds(h_up[c - 1], scores[c]);
+    h_left_up = Ops::load(h_store + i);
+    Vec e = Ops::load(e_store + i);
+    if constexpr (Reset) {
+      h_left_up = Ops::min(h_left_up, keep);
+      e = Ops::min(e, keep);
+    }
+#pragma GCC unroll 8
+    for (int c = 0; c < kColumns; ++c) {
+      // A third of the maxima go through max_spread (see simd_interseq.hpp):
+      // the running best and the last step of the E and F updates. Of the
+      // choices measured this was the fastest: the two maxima that form H
+      // feed everything after them in the cell and want the short latency.
+      Vec h = Ops::max(h_diagonal[c], e);
+      h = Ops::max(h, f[c]);
+      best = Ops::max_spread(best, h);
+      const Vec h_open = Ops::subs(h, open_extend);
+      e = Ops::max_spread(Ops::subs(e, extend), h_open);
+      f[c] = Ops::max_spread(Ops::subs(f[c], extend), h_open);
+      h_up[c] = h;
+    }
+    Ops::store(h_store + i, h_up[kColumns - 1]);
+    Ops::store(e_store + i, e);
+  }
+  Ops::store(s.best, best);
+}
+
+inline bool claim(const Job& job, const Scratch& s, int lane) {
+  const std::size_t index = __atomic_fetch_add(job.cursor, 1, __ATOMIC_RELAXED);
+  if (index >= job.count) return false;
+  s.next[lane] = job.subjects[index];
+  s.left[lane] = job.lengths[index];
+  s.slot[lane] = job.slots[index];
+  return true;
+}
+
+template <class Ops>
+void search(const Job& job, const Scratch& s) {
+  using Vec = typename Ops::Vec;
+  using Elem = typename Ops::Elem;
+  using Column = typename Ops::Column;
+  constexpr int kLanes = Ops::kLanes;
+  Elem* best = reinterpret_cast<Elem*>(s.best);
+  Elem* keep = reinterpret_cast<Elem*>(s.keep);
+
+  int active = 0;
+  for (int lane = 0; lane < kLanes; ++lane) {
+    best[lane] = static_cast<Elem>(Ops::kFloor);
+    keep[lane] = static_cast<Elem>(Ops::kCeiling);
+    s.left[lane] = 0;
+    if (static_cast<std::size_t>(active) < job.first_claims && claim(job, s, lane)) ++active;
+  }
+  if (active == 0) return;
+  const Vec floor = Ops::set1(Ops::kFloor);
+  for (std::size_t i = 0; i < job.query_length; ++i) {
+    Ops::store(reinterpret_cast<Vec*>(s.h) + i, floor);
+    Ops::store(reinterpret_cast<Vec*>(s.e) + i, floor);
+  }
+
+  bool reset = false;
+  while (active > 0) {
+    // The next kColumns residues of every lane; lanes whose sequence ends
+    // inside this pass are padded and noted.
+    int finishing = 0;
+    for (int lane = 0; lane < kLanes; ++lane) {
+      const std::uint32_t left = s.left[lane];
+      const std::uint8_t* next = s.next[lane];
+      if (left > static_cast<std::uint32_t>(kColumns)) {
+        std::uint32_t chunk;
+        __builtin_memcpy(&chunk, next, sizeof chunk);
+        s.chunks[lane] = chunk;
+        s.next[lane] = next + kColumns;
+        s.left[lane] = left - kColumns;
+      } else {
+        std::uint32_t chunk = 0;
+        for (int c = kColumns - 1; c >= 0; --c) {
+          chunk = (chunk << 8) | (static_cast<std::uint32_t>(c) < left ? next[c] : kPadCode);
+        }
+        s.chunks[lane] = chunk;
+        if (left > 0) {
+          s.left[lane] = 0;
+          s.finishing[finishing++] = static_cast<std::uint32_t>(lane);
+        }
+      }
+    }
+    Column columns[kColumns];
+    Ops::load_columns(s.chunks, columns);
+    Vec* profile = reinterpret_cast<Vec*>(s.profile);
+    for (int k = 0; k < job.letter_count; ++k) {
+      const std::uint8_t letter = job.letters[k];
+      const std::uint8_t* row = job.rows + letter * simd::kRowBytes;
+      for (int c = 0; c < kColumns; ++c) Ops::store(profile + letter * kColumns + c, Ops::lookup(row, columns[c]));
+    }
+
+    if (reset) {
+      sweep<Ops, true>(job, s);
+      for (int lane = 0; lane < kLanes; ++lane) keep[lane] = static_cast<Elem>(Ops::kCeiling);
+      reset = false;
+    } else {
+      sweep<Ops, false>(job, s);
+    }
+
+    for (int k = 0; k < finishing; ++k) {
+      const int lane = static_cast<int>(s.finishing[k]);
+      const std::uint32_t slot = s.slot[lane];
+      job.scores[slot] = static_cast<std::int32_t>(best[lane]) - Ops::kFloor;
+      job.saturated[slot] = best[lane] == Ops::kCeiling ? 1 : 0;
+      best[lane] = static_cast<Elem>(Ops::kFloor);
+      if (claim(job, s, lane)) {
+        keep[lane] = static_cast<Elem>(Ops::kFloor);
+        reset = true;
+      } else {
+        --active;
+      }
+    }
+  }
+}
+
+void search8(const Job& job, const Scratch& scratch) { search<simd::Ops8>(job, scratch); }
+void search16(const Job& job, const Scratch& scratch) { search<simd::Ops16>(job, scratch); }
+
+}  // namespace swl::interseq_kernels::SWL_ISA
+
+#else  // portable part
+
+namespace swl::interseq_kernels {
+
+using Kernel = void (*)(const Job&, const Scratch&);
+
+#if defined(SWL_X86_KERNELS)
+namespace avx2 {
+void search8(const Job&, const Scratch&);
+void search16(const Job&, const Scratch&);
+}  // namespace avx2
+namespace avx512 {
+void search8(const Job&, const Scratch&);
+void search16(const Job&, const Scratch&);
+}  // namespace avx512
+#endif
+
+struct KernelPair {
+  Kernel narrow;  // int8 lanes
+  Kernel wide;    // int16 lanes
+  int narrow_lanes;
+};
+
+#if defined(SWL_X86_KERNELS)
+constexpr KernelChoice kKernels[] = {{"avx512", Isa::avx512vbmi}, {"avx2", Isa::avx2}, {"scalar", Isa::scalar}};
+constexpr KernelPair kKernelPairs[] = {
+    {avx512::search8, avx512::search16, 64}, {avx2::search8, avx2::search16, 32}, {nullptr, nullptr, 0}};
+#else
+constexpr KernelChoice kKernels[] = {{"scalar", Isa::scalar}};
+constexpr KernelPair kKernelPairs[] = {{nullptr, nullptr, 0}};
+#endif
+
+// The largest gap_open + gap_extend the int8 lanes can subtract in one step;
+// beyond it every subject starts in int16 lanes (which take up to 510).
+constexpr int kMaxNarrowOpenExtend = 127;
+
+struct ThreadScratch {
+  AlignedBuffer<std::uint8_t> h, e, profile, best, keep;
+  AlignedBuffer<std::uint32_t> chunks;
+  std::array<const std::uint8_t*, kMaxLanes> next{};
+  std::array<std::uint32_t, kMaxLanes> left{}, slot{}, finishing{};
+
+  explicit ThreadScratch(std::size_t query_length)
+      : h(query_length * kVectorBytes),
+        e(query_length * kVectorBytes),
+        profile(static_cast<std::size_t>(kLetters) * kColumns * kVectorBytes),
+        best(kVectorBytes),
+        keep(kVectorBytes),
+        chunks(kMaxLanes) {}
+  Scratch view() {
+    return {h.data(), e.data(), profile.data(), chunks.data(), best.data(), keep.data(),
+            next.data(), left.data(),  slot.data(),  finishing.data()};
+  }
+};
+
+// Runs one level over `subjects` (database indices, longest first, none
+// empty) on `threads` threads; scores and saturation land by database index.
+int run_level(Kernel kernel, Job job, const Database& db, const std::vector<std::uint32_t>& subjects, int threads,
+              int lanes, std::vector<std::int32_t>& scores, std::vector<std::uint8_t>& saturated) {
+  std::vector<const std::uint8_t*> starts(subjects.size());
+  std::vector<std::uint32_t> lengths(subjects.size());
+  for (std::size_t k = 0; k < subjects.size(); ++k) {
+    starts[k] = db.sequence(subjects[k]).data();
+    lengths[k] = static_cast<std::uint32_t>(db.length(subjects[k]));
+  }
+  std::size_t cursor = 0;
+  job.subjects = starts.data();
+  job.lengths = lengths.data();
+  job.slots = subjects.data();
+  job.count = subjects.size();
+  job.cursor = &cursor;
+  job.scores = scores.data();
+  job.saturated = saturated.data();
+  // Fewer subjects than lanes on every thread: share them out, or the first
+  // thread would claim them all.
+  const std::size_t per_thread = (subjects.size() + threads - 1) / threads;
+  job.first_claims = std::min<std::size_t>(per_thread, lanes);
+  std::vector<ThreadScratch> scratch;
+  scratch.reserve(threads);
+  for (int t = 0; t < threads; ++t) scratch.emplace_back(job.query_length);
+  int used = 1;
+#pragma omp parallel num_threads(threads)
+  {
+    int thread = 0;
+#if defined(_OPENMP)
+    thread = omp_get_thread_num();
+#pragma omp single
+    used = omp_get_num_threads();
+#endif
+    kernel(job, scratch[thread].view());
+  }
+  return used;
+}
+
+class InterseqStage final : public Stage {
+ public:
+  std::string_view name() const override { return "interseq"; }
+  std::string_view summary() const override {
+    return "SWIPE-style: one database sequence per int8 lane, permuted score lookup, lane refill, threads";
+  }
+  std::vector<std::string> kernels() const override { return supported_kernels(kKernels); }
+  bool threaded() const override { return true; }
+
+ protected:
+  SearchResult run(std::span<const std::uint8_t> query, const Database& db, const Scoring& scoring,
+                   const SearchOptions& options) const override {
+    const std::size_t choice = choose_kernel(kKernels, options.kernel, name());
+    const int threads = resolve_threads(options.threads);
+    SearchResult result;
+    result.kernel = std::string(kKernels[choice].name);
+    result.scores.assign(db.size(), 0);
+    const std::vector<std::uint32_t> order = db.longest_first();
+    std::vector<std::uint32_t> subjects;
+    subjects.reserve(order.size());
+    for (const std::uint32_t index : order) {
+      if (db.length(index) > 0) subjects.push_back(index);  // an empty subject scores 0
+    }
+
+    const KernelPair kernels = kKernelPairs[choice];
+    if (kernels.narrow == nullptr) {
+      result.threads = score_exactly(query, db, scoring, subjects, threads, result.scores);
+      return result;
+    }
+
+    // Score rows: per query letter, 64 int8 entries then 32 int16 entries,
+    // padding codes scoring -128.
+    AlignedBuffer<std::uint8_t> rows(static_cast<std::size_t>(kLetters) * 128);
+    for (int a = 0; a < kLetters; ++a) {
+      std::int8_t* narrow = reinterpret_cast<std::int8_t*>(rows.data() + a * 128);
+      std::int16_t* wide = reinterpret_cast<std::int16_t*>(rows.data() + a * 128 + 64);
+      for (int b = 0; b < 64; ++b) narrow[b] = static_cast<std::int8_t>(b < kLetters ? scoring.matrix.score(a, b) : -128);
+      for (int b = 0; b < 32; ++b) wide[b] = static_cast<std::int16_t>(narrow[b]);
+    }
+    std::array<bool, kLetters> present{};
+    for (const std::uint8_t residue : query) present[residue] = true;
+    std::vector<std::uint8_t> letters;
+    for (int a = 0; a < kLetters; ++a) {
+      if (present[a]) letters.push_back(static_cast<std::uint8_t>(a));
+    }
+
+    Job job{};
+    job.query = query.data();
+    job.query_length = query.size();
+    job.letters = letters.data();
+    job.letter_count = static_cast<int>(letters.size());
+    job.rows = rows.data();
+    job.gap_open_extend = scoring.gap_open + scoring.gap_extend;
+    job.gap_extend = scoring.gap_extend;
+    std::vector<std::uint8_t> saturated(db.size(), 0);
+    const bool wide_only = job.gap_open_extend > kMaxNarrowOpenExtend;
+    const int lanes8 = kernels.narrow_lanes;
+
+    // Level 1, int8 lanes: everything, unless the gap penalties need int16.
+    std::vector<std::uint32_t> pending = subjects;
+    if (!wide_only) {
+      result.threads = run_level(kernels.narrow, job, db, pending, threads, lanes8, result.scores, saturated);
+      pending = saturated_only(pending, saturated);
+      result.rescored = pending.size();
+    }
+    // Level 2, int16 lanes: what saturated (still longest first).
+    if (!pending.empty()) {
+      const int used = run_level(kernels.wide, job, db, pending, threads, lanes8 / 2, result.scores, saturated);
+      if (wide_only) result.threads = used;
+      pending = saturated_only(pending, saturated);
+    }
+    // Level 3, exact: past 65,534.
+    if (!pending.empty()) score_exactly(query, db, scoring, pending, threads, result.scores);
+    return result;
+  }
+
+ private:
+  static std::vector<std::uint32_t> saturated_only(const std::vector<std::uint32_t>& subjects,
+                                                   std::vector<std::uint8_t>& saturated) {
+    std::vector<std::uint32_t> out;
+    for (const std::uint32_t index : subjects) {
+      if (saturated[index]) out.push_back(index);
+      saturated[index] = 0;
+    }
+    return out;
+  }
+
+  // The scalar rung, one chunk of subjects per task: the portable kernel, and
+  // the last resort for scores past int16.
+  static int score_exactly(std::span<const std::uint8_t> query, const Database& db, const Scoring& scoring,
+                           const std::vector<std::uint32_t>& subjects, int threads,
+                           std::vector<std::int32_t>& scores) {
+    const Stage& scalar = get_stage("scalar");
+    constexpr std::size_t kChunk = 16;
+    const std::size_t chunks = (subjects.size() + kChunk - 1) / kChunk;
+    int used = 1;
+#pragma omp parallel num_threads(threads)
+    {
+#if defined(_OPENMP)
+#pragma omp single
+      used = omp_get_num_threads();
+#endif
+#pragma omp for schedule(dynamic, 1)
+      for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
+        const std::size_t begin = chunk * kChunk;
+        const std::size_t end = std::min(subjects.size(), begin + kChunk);
+        const std::span<const std::uint32_t> part(subjects.data() + begin, end - begin);
+        const SearchResult partial = scalar.search(query, db.subset(part), scoring);
+        for (std::size_t k = 0; k < part.size(); ++k) scores[part[k]] = partial.scores[k];
+      }
+    }
+    return used;
+  }
+};
+
+}  // namespace swl::interseq_kernels
+
+namespace swl::stages {
+
+const Stage& interseq() {
+  static const interseq_kernels::InterseqStage stage;
+  return stage;
+}
+
+}  // namespace swl::stages
+
+#endif
