@@ -10,7 +10,7 @@
 // Each Ops type gives:
 //   Vec, Elem, kLanes        the vector, its lane type and lane count
 //   kFloor, kCeiling         lane minimum (score 0) and maximum (saturated)
-//   set1, load, store, adds, subs, max, min
+//   set1, load, store, adds, subs, max, min, any_equal
 //   max_spread(a, b)         max(a, b) on other execution units where there
 //                            are any: on Intel cores 512-bit max and
 //                            saturating arithmetic issue on one port only,
@@ -80,6 +80,7 @@ struct Ops8 {
   static Vec max(Vec a, Vec b) { return _mm512_max_epi8(a, b); }
   static Vec min(Vec a, Vec b) { return _mm512_min_epi8(a, b); }
   static Vec max_spread(Vec a, Vec b) { return _mm512_mask_mov_epi8(a, _mm512_cmpgt_epi8_mask(b, a), b); }
+  static bool any_equal(Vec a, Vec b) { return _mm512_cmpeq_epi8_mask(a, b) != 0; }
   // Four registers of 16 lanes x 4 residues: a byte permute groups each
   // register by residue, then two rounds of 128-bit shuffles gather each
   // residue's four groups.
@@ -119,6 +120,7 @@ struct Ops16 {
   static Vec max(Vec a, Vec b) { return _mm512_max_epi16(a, b); }
   static Vec min(Vec a, Vec b) { return _mm512_min_epi16(a, b); }
   static Vec max_spread(Vec a, Vec b) { return _mm512_mask_mov_epi16(a, _mm512_cmpgt_epi16_mask(b, a), b); }
+  static bool any_equal(Vec a, Vec b) { return _mm512_cmpeq_epi16_mask(a, b) != 0; }
   static void load_columns(const std::uint32_t* chunks, Column* out) {
     alignas(64) std::uint8_t columns[kChunk * kLanes];
     transpose_chunks<kLanes>(chunks, columns);
@@ -154,6 +156,7 @@ struct Ops8 {
   static Vec max(Vec a, Vec b) { return _mm256_max_epi8(a, b); }
   static Vec min(Vec a, Vec b) { return _mm256_min_epi8(a, b); }
   static Vec max_spread(Vec a, Vec b) { return _mm256_max_epi8(a, b); }
+  static bool any_equal(Vec a, Vec b) { return _mm256_movemask_epi8(_mm256_cmpeq_epi8(a, b)) != 0; }
   // Four registers of 8 lanes x 4 residues: pshufb groups each 128-bit half
   // by residue, a dword permute pairs the halves, and a 4 x 4 transpose of
   // 64-bit blocks gathers each residue's four groups.
@@ -202,6 +205,7 @@ struct Ops16 {
   static Vec max(Vec a, Vec b) { return _mm256_max_epi16(a, b); }
   static Vec min(Vec a, Vec b) { return _mm256_min_epi16(a, b); }
   static Vec max_spread(Vec a, Vec b) { return _mm256_max_epi16(a, b); }
+  static bool any_equal(Vec a, Vec b) { return _mm256_movemask_epi8(_mm256_cmpeq_epi16(a, b)) != 0; }
   static void load_columns(const std::uint32_t* chunks, Column* out) {
     alignas(64) std::uint8_t columns[kChunk * kLanes];
     transpose_chunks<kLanes>(chunks, columns);

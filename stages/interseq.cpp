@@ -49,6 +49,10 @@ inline constexpr int kLetters = 24;
 // The residue code idle lanes and the ends of sequences read: its row entry
 // is negative, so padded cells never raise a lane's best score.
 inline constexpr std::uint8_t kPadCode = 31;
+// The score-row table: per query letter, 64 int8 entries (residue codes;
+// 24..63 are padding and score -128) and then the first 32 of them as int16.
+inline constexpr int kRowBytes = 128;
+inline constexpr int kRow16Offset = 64;
 
 // One level of the search (int8 or int16) over a list of subjects, shared by
 // every thread. Plain pointers: the per-ISA code must not touch std types.
@@ -57,7 +61,7 @@ struct Job {
   std::size_t query_length;
   const std::uint8_t* letters;  // the distinct letters of the query
   int letter_count;
-  const std::uint8_t* rows;  // kLetters score rows, layout in simd_interseq.hpp
+  const std::uint8_t* rows;  // kLetters score rows of kRowBytes
   int gap_open_extend;
   int gap_extend;
   const std::uint8_t* const* subjects;  // longest first, none empty
@@ -92,6 +96,7 @@ namespace swl::interseq_kernels::SWL_ISA {
 
 namespace simd = swl::interseq_simd::SWL_ISA;
 static_assert(simd::kChunk == kColumns, "one uint32 of residue codes per lane per pass");
+static_assert(simd::kRowBytes == kRowBytes && simd::kRow16Offset == kRow16Offset, "one score-row layout");
 
 // One pass: kColumns subject columns, every query row. With Reset, lanes
 // whose new sequence starts here read a zero H and E from the previous
@@ -162,6 +167,8 @@ inline bool claim(const Job& job, const Scratch& s, int lane) {
   return true;
 }
 
+inline constexpr std::uint32_t kNoSubject = 0xffffffffu;
+
 template <class Ops>
 void search(const Job& job, const Scratch& s) {
   using Vec = typename Ops::Vec;
@@ -176,10 +183,12 @@ void search(const Job& job, const Scratch& s) {
     best[lane] = static_cast<Elem>(Ops::kFloor);
     keep[lane] = static_cast<Elem>(Ops::kCeiling);
     s.left[lane] = 0;
+    s.slot[lane] = kNoSubject;
     if (static_cast<std::size_t>(active) < job.first_claims && claim(job, s, lane)) ++active;
   }
   if (active == 0) return;
   const Vec floor = Ops::set1(Ops::kFloor);
+  const Vec ceiling = Ops::set1(Ops::kCeiling);
   for (std::size_t i = 0; i < job.query_length; ++i) {
     Ops::store(reinterpret_cast<Vec*>(s.h) + i, floor);
     Ops::store(reinterpret_cast<Vec*>(s.e) + i, floor);
@@ -187,8 +196,8 @@ void search(const Job& job, const Scratch& s) {
 
   bool reset = false;
   while (active > 0) {
-    // The next kColumns residues of every lane; lanes whose sequence ends
-    // inside this pass are padded and noted.
+    // The next kColumns residues of every lane. Lanes whose sequence ends
+    // inside this pass are padded and noted; idle lanes read padding only.
     int finishing = 0;
     for (int lane = 0; lane < kLanes; ++lane) {
       const std::uint32_t left = s.left[lane];
@@ -228,16 +237,29 @@ void search(const Job& job, const Scratch& s) {
       sweep<Ops, false>(job, s);
     }
 
+    // A lane at the ceiling will be rescored wider whatever follows, so it
+    // stops here and takes the next subject, instead of running on to the
+    // end of a long sequence for nothing.
+    if (Ops::any_equal(Ops::load(s.best), ceiling)) {
+      for (int lane = 0; lane < kLanes; ++lane) {
+        if (best[lane] == Ops::kCeiling && s.left[lane] > 0) {
+          s.left[lane] = 0;
+          s.finishing[finishing++] = static_cast<std::uint32_t>(lane);
+        }
+      }
+    }
+    // Finished lanes report, then start their next subject with H and E
+    // reset (idle lanes are reset too, so they stay at the floor).
     for (int k = 0; k < finishing; ++k) {
       const int lane = static_cast<int>(s.finishing[k]);
       const std::uint32_t slot = s.slot[lane];
       job.scores[slot] = static_cast<std::int32_t>(best[lane]) - Ops::kFloor;
       job.saturated[slot] = best[lane] == Ops::kCeiling ? 1 : 0;
       best[lane] = static_cast<Elem>(Ops::kFloor);
-      if (claim(job, s, lane)) {
-        keep[lane] = static_cast<Elem>(Ops::kFloor);
-        reset = true;
-      } else {
+      keep[lane] = static_cast<Elem>(Ops::kFloor);
+      reset = true;
+      if (!claim(job, s, lane)) {
+        s.slot[lane] = kNoSubject;
         --active;
       }
     }
@@ -373,12 +395,10 @@ class InterseqStage final : public Stage {
       return result;
     }
 
-    // Score rows: per query letter, 64 int8 entries then 32 int16 entries,
-    // padding codes scoring -128.
-    AlignedBuffer<std::uint8_t> rows(static_cast<std::size_t>(kLetters) * 128);
+    AlignedBuffer<std::uint8_t> rows(static_cast<std::size_t>(kLetters) * kRowBytes);
     for (int a = 0; a < kLetters; ++a) {
-      std::int8_t* narrow = reinterpret_cast<std::int8_t*>(rows.data() + a * 128);
-      std::int16_t* wide = reinterpret_cast<std::int16_t*>(rows.data() + a * 128 + 64);
+      std::int8_t* narrow = reinterpret_cast<std::int8_t*>(rows.data() + a * kRowBytes);
+      std::int16_t* wide = reinterpret_cast<std::int16_t*>(rows.data() + a * kRowBytes + kRow16Offset);
       for (int b = 0; b < 64; ++b) narrow[b] = static_cast<std::int8_t>(b < kLetters ? scoring.matrix.score(a, b) : -128);
       for (int b = 0; b < 32; ++b) wide[b] = static_cast<std::int16_t>(narrow[b]);
     }
@@ -402,17 +422,19 @@ class InterseqStage final : public Stage {
     const int lanes8 = kernels.narrow_lanes;
 
     // Level 1, int8 lanes: everything, unless the gap penalties need int16.
-    std::vector<std::uint32_t> pending = subjects;
-    if (!wide_only) {
-      result.threads = run_level(kernels.narrow, job, db, pending, threads, lanes8, result.scores, saturated);
-      pending = saturated_only(pending, saturated);
-      result.rescored = pending.size();
-    }
     // Level 2, int16 lanes: what saturated (still longest first).
-    if (!pending.empty()) {
-      const int used = run_level(kernels.wide, job, db, pending, threads, lanes8 / 2, result.scores, saturated);
-      if (wide_only) result.threads = used;
+    std::vector<std::uint32_t> pending = subjects;
+    bool first_level = true;
+    for (const bool narrow : {true, false}) {
+      if (pending.empty() || (narrow && wide_only)) continue;
+      const int used = run_level(narrow ? kernels.narrow : kernels.wide, job, db, pending, threads,
+                                 narrow ? lanes8 : lanes8 / 2, result.scores, saturated);
       pending = saturated_only(pending, saturated);
+      if (first_level) {
+        result.threads = used;
+        result.rescored = pending.size();
+        first_level = false;
+      }
     }
     // Level 3, exact: past 65,534.
     if (!pending.empty()) score_exactly(query, db, scoring, pending, threads, result.scores);
@@ -436,7 +458,10 @@ class InterseqStage final : public Stage {
                            const std::vector<std::uint32_t>& subjects, int threads,
                            std::vector<std::int32_t>& scores) {
     const Stage& scalar = get_stage("scalar");
-    constexpr std::size_t kChunk = 16;
+    // Small tasks where there are few subjects (a handful of huge ones past
+    // int16 must not share a thread), larger ones to amortise the copies.
+    const std::size_t kChunk =
+        std::clamp<std::size_t>(subjects.size() / (16 * static_cast<std::size_t>(threads)), 1, 64);
     const std::size_t chunks = (subjects.size() + kChunk - 1) / kChunk;
     int used = 1;
 #pragma omp parallel num_threads(threads)
