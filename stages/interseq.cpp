@@ -140,15 +140,15 @@ inline void sweep(const Job& job, const Scratch& s) {
     }
 #pragma GCC unroll 8
     for (int c = 0; c < kColumns; ++c) {
-      // A third of the maxima go through max_spread (see simd_interseq.hpp):
-      // the running best and the last step of the E and F updates. Of the
-      // choices measured this was the fastest: the two maxima that form H
-      // feed everything after them in the cell and want the short latency.
-      Vec h = Ops::max(h_diagonal[c], e);
-      h = Ops::max(h, f[c]);
+      // A third of the maxima go through max_spread (see simd_interseq.hpp),
+      // all off the E recurrence, which runs through the columns of a row
+      // and is the longest dependency chain: E enters H last and its own
+      // update stays a plain max.
+      Vec h = Ops::max_spread(h_diagonal[c], f[c]);
+      h = Ops::max(h, e);
       best = Ops::max_spread(best, h);
       const Vec h_open = Ops::subs(h, open_extend);
-      e = Ops::max_spread(Ops::subs(e, extend), h_open);
+      e = Ops::max(Ops::subs(e, extend), h_open);
       f[c] = Ops::max_spread(Ops::subs(f[c], extend), h_open);
       h_up[c] = h;
     }
