@@ -9,11 +9,13 @@
 //
 // Each Ops type gives:
 //   Vec, Elem, kLanes        the vector, its lane type and lane count
+//   Column                   one subject column, ready for lookup
 //   kFloor, kCeiling         lane minimum (score 0) and maximum (saturated)
 //   set1, load, store, adds, subs, max, min, any_equal
 //   max_spread(a, b)         max(a, b) on other execution units where there
-//                            are any: on Intel cores 512-bit max and
-//                            saturating arithmetic issue on one port only,
+//                            are any. On the Ice Lake server this was tuned
+//                            on, 512-bit max and saturating arithmetic issue
+//                            on one port only (measured: one per cycle),
 //                            while a compare into a mask register and a
 //                            masked move use the other; moving some of the
 //                            maxima there balances the two ports. Plain max

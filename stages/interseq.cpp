@@ -1,25 +1,26 @@
-// Rung: interseq. Changes from openmp (Farrar's striped kernel, one
-// alignment at a time inside the vector, sequences spread over threads):
-// - the vector holds many database sequences, one per lane (64 int8 lanes on
-//   AVX-512, 32 on AVX2), all aligned against the same query residue at once,
-//   SWIPE-style. Lanes never depend on one another, so there is no lazy-F
-//   loop, no shifts across lanes and no correction pass: every instruction
-//   does useful work for 64 independent alignments;
-// - the scores of one query letter against the 64 lanes' subject residues
-//   come from a byte permute of that letter's matrix row (pshufb pairs on
-//   AVX2), built once per pass for every letter and read back by query
-//   residue;
-// - each pass down the query covers several subject columns, so H, E of the
-//   previous row and F stay in registers and only one H and one E per query
-//   row go to memory every few columns;
+// Rung: interseq. Changes from openmp (Farrar's striped kernel: one
+// alignment at a time inside the vector, subjects spread over threads):
+// - each lane of the vector holds a different database sequence (64 int8
+//   lanes on AVX-512, 32 on AVX2), all aligned against the same query residue
+//   at once, SWIPE-style. Lanes never depend on one another: no lazy-F loop,
+//   no shifts across lanes, no correction pass, and every instruction does
+//   useful work for 64 independent alignments;
+// - the scores of a query letter against the lanes' subject residues come
+//   from a byte permute of that letter's matrix row (a pshufb pair on AVX2),
+//   done once per pass for every letter and then read back by query residue;
+// - a pass down the query covers 4 subject columns (one uint32 of residues
+//   per lane; 8 measured no faster), so F and the previous row's H stay in
+//   registers and only one H and one E per query row go to memory per pass;
 // - signed saturating int8 biased at -128: the saturation is the zero floor
-//   of local alignment, so the floor costs nothing; a subject that reaches
-//   the top is scored again in int16 lanes, and past that by the scalar rung;
-// - lane refill: the database runs longest first, and when one lane's
-//   sequence ends the next sequence starts in that lane at the next pass
-//   (its H and E reset there), so lanes do not idle until the longest
-//   sequence of a batch is done. All threads draw from one shared queue, so
-//   only the shortest sequences are left for the final drain.
+//   of local alignment, free. A subject that reaches the top stops at once
+//   and is scored again in int16 lanes, and past those by the scalar rung;
+// - lane refill: subjects run longest first from one queue that all threads
+//   draw on, and when a lane's subject ends the next one starts in that lane
+//   at the next pass (its H and E reset there). Lanes do not idle waiting for
+//   the longest subject of a batch, and only the shortest subjects are left
+//   for the final drain;
+// - on AVX-512 a third of the maxima become compare-and-masked-move, which
+//   runs beside the saturating arithmetic instead of on its single port.
 #include <cstddef>
 #include <cstdint>
 
@@ -41,7 +42,7 @@
 
 namespace swl::interseq_kernels {
 
-// Subject columns per pass down the query.
+// Subject columns per pass down the query: one uint32 of residue codes.
 inline constexpr int kColumns = 4;
 inline constexpr int kMaxLanes = 64;
 inline constexpr int kVectorBytes = 64;
@@ -443,7 +444,7 @@ class InterseqStage final : public Stage {
         first_level = false;
       }
     }
-    // Level 3, exact: past 65,534.
+    // Level 3, exact: what reached 65,535 in the int16 lanes.
     if (!pending.empty()) score_exactly(query, db, scoring, pending, threads, result.scores);
     return result;
   }
@@ -467,9 +468,9 @@ class InterseqStage final : public Stage {
     const Stage& scalar = get_stage("scalar");
     // Small tasks where there are few subjects (a handful of huge ones past
     // int16 must not share a thread), larger ones to amortise the copies.
-    const std::size_t kChunk =
+    const std::size_t chunk_size =
         std::clamp<std::size_t>(subjects.size() / (16 * static_cast<std::size_t>(threads)), 1, 64);
-    const std::size_t chunks = (subjects.size() + kChunk - 1) / kChunk;
+    const std::size_t chunks = (subjects.size() + chunk_size - 1) / chunk_size;
     int used = 1;
 #pragma omp parallel num_threads(threads)
     {
@@ -479,8 +480,8 @@ class InterseqStage final : public Stage {
 #endif
 #pragma omp for schedule(dynamic, 1)
       for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
-        const std::size_t begin = chunk * kChunk;
-        const std::size_t end = std::min(subjects.size(), begin + kChunk);
+        const std::size_t begin = chunk * chunk_size;
+        const std::size_t end = std::min(subjects.size(), begin + chunk_size);
         const std::span<const std::uint32_t> part(subjects.data() + begin, end - begin);
         const SearchResult partial = scalar.search(query, db.subset(part), scoring);
         for (std::size_t k = 0; k < part.size(); ++k) scores[part[k]] = partial.scores[k];
