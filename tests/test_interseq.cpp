@@ -141,8 +141,9 @@ TEST(Interseq, GapPenaltiesAtTheEdgesOfTheNarrowLanes) {
 TEST(Interseq, TitinSizePairIsExact) {
   // A 35,000-residue query against itself and a homolog: both pass int16
   // and end with the scalar rung, after the int8 and int16 lanes give up on
-  // them early. Best kernel only, two threads; the scalar reference is most
-  // of the time (about 10 s here in all, on a 2.8 GHz Ice Lake).
+  // them early. Best kernel only, two threads. The slowest test here: the
+  // scalar reference and the scalar fallback score 2.5e9 cells each (about
+  // 17 s of CPU in all on the 2.8 GHz Ice Lake it was written on).
   SplitMix64 rng(17);
   const std::string query = random_protein(rng, 35000);
   const Database db = Database::from_sequences({query, mutate(rng, query, 0.1, 0.01), query.substr(20000, 800)});
