@@ -156,7 +156,7 @@ TEST(Interseq, TitinSizePairIsExact) {
   EXPECT_EQ(result.scores, expected);
   EXPECT_EQ(result.kernel, interseq().kernels().front());
   EXPECT_GT(expected[0], 65535);
-  EXPECT_EQ(result.rescored, 3u);
+  EXPECT_EQ(result.rescored, result.kernel == "scalar" ? 0u : 3u);
   RecordProperty("interseq_seconds", std::to_string(seconds));
 }
 
