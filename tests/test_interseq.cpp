@@ -154,7 +154,7 @@ TEST(Interseq, GapPenaltiesAtTheEdgesOfTheNarrowLanes) {
 TEST(Interseq, TitinSizePairIsExact) {
   // A 35,000-residue query against itself and a homolog: both pass int16
   // and end with the scalar rung, after the int8 and int16 lanes give up on
-  // them early. Best kernel only, two threads. The slowest test here: the
+  // them early. The default kernel only, two threads. The slowest test: the
   // scalar reference and the scalar fallback score 2.5e9 cells each (about
   // 17 s of CPU in all on the 2.8 GHz Ice Lake it was written on).
   SplitMix64 rng(17);
