@@ -70,6 +70,7 @@ struct Job {
   const std::uint32_t* slots;  // where each subject's score goes
   std::size_t count;
   std::size_t first_claims;  // lanes one thread fills at the start, so small jobs spread over threads
+  std::size_t claim_batch;   // subjects a thread takes from the shared queue at once
   std::size_t* cursor;       // the next subject to claim, shared
   std::int32_t* scores;      // by slot
   std::uint8_t* saturated;   // by slot: 1 if the lanes overflowed and the score is not exact
@@ -87,6 +88,7 @@ struct Scratch {
   std::uint32_t* left;        // kMaxLanes: residues left in each lane
   std::uint32_t* slot;        // kMaxLanes
   std::uint32_t* finishing;   // kMaxLanes
+  std::size_t* claimed;       // 2: the next and the end of this thread's batch of the queue
 };
 
 }  // namespace swl::interseq_kernels
@@ -162,9 +164,17 @@ inline void sweep(const Job& job, const Scratch& s) {
 // Prefetch never faults, so the address may lie past the database's end.
 inline void prefetch(const std::uint8_t* address) { __builtin_prefetch(address); }
 
+// The next subject for `lane`, from this thread's batch of the queue. The
+// shared cursor moves a batch at a time: its atomic add is a full barrier,
+// which would otherwise wait for the sweep's stores every few passes.
 inline bool claim(const Job& job, const Scratch& s, int lane) {
-  const std::size_t index = __atomic_fetch_add(job.cursor, 1, __ATOMIC_RELAXED);
-  if (index >= job.count) return false;
+  if (s.claimed[0] == s.claimed[1]) {
+    const std::size_t first = __atomic_fetch_add(job.cursor, job.claim_batch, __ATOMIC_RELAXED);
+    if (first >= job.count) return false;
+    s.claimed[0] = first;
+    s.claimed[1] = first + job.claim_batch < job.count ? first + job.claim_batch : job.count;
+  }
+  const std::size_t index = s.claimed[0]++;
   prefetch(job.subjects[index]);
   s.next[lane] = job.subjects[index];
   s.left[lane] = job.lengths[index];
@@ -183,6 +193,7 @@ void search(const Job& job, const Scratch& s) {
   Elem* best = reinterpret_cast<Elem*>(s.best);
   Elem* keep = reinterpret_cast<Elem*>(s.keep);
 
+  s.claimed[0] = s.claimed[1] = 0;
   int active = 0;
   for (int lane = 0; lane < kLanes; ++lane) {
     best[lane] = static_cast<Elem>(Ops::kFloor);
@@ -320,6 +331,7 @@ struct ThreadScratch {
   AlignedBuffer<std::uint32_t> chunks;
   std::array<const std::uint8_t*, kMaxLanes> next{};
   std::array<std::uint32_t, kMaxLanes> left{}, slot{}, finishing{};
+  std::array<std::size_t, 2> claimed{};
 
   explicit ThreadScratch(std::size_t query_length)
       : h(query_length * kVectorBytes),
@@ -330,7 +342,7 @@ struct ThreadScratch {
         chunks(kMaxLanes) {}
   Scratch view() {
     return {h.data(), e.data(), profile.data(), chunks.data(), best.data(), keep.data(),
-            next.data(), left.data(),  slot.data(),  finishing.data()};
+            next.data(), left.data(),  slot.data(),  finishing.data(), claimed.data()};
   }
 };
 
@@ -356,6 +368,9 @@ int run_level(Kernel kernel, Job job, const Database& db, const std::vector<std:
   // thread would claim them all.
   const std::size_t per_thread = (subjects.size() + threads - 1) / threads;
   job.first_claims = std::min<std::size_t>(per_thread, lanes);
+  // Batches small against what each lane gets, so that the order stays
+  // longest first and the threads end together.
+  job.claim_batch = std::clamp<std::size_t>(per_thread / (4 * static_cast<std::size_t>(lanes)), 1, 16);
   std::vector<ThreadScratch> scratch;
   scratch.reserve(threads);
   for (int t = 0; t < threads; ++t) scratch.emplace_back(job.query_length);
