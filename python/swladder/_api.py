@@ -154,10 +154,18 @@ def _read_bytes_gz(path: str, what: str) -> bytes:
         raise OSError(f"error reading {what} file '{path}': {error}") from None
 
 
+def _fasta_path(path: PathLike) -> str:
+    path = os.fsdecode(os.fspath(path))
+    # Reading a directory yields no bytes rather than an error: say what it is.
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"cannot read FASTA file '{path}': it is a directory")
+    return path
+
+
 def read_fasta(path: PathLike) -> list[tuple[str, str, str]]:
     """(name, description, sequence) of every record of a FASTA file (.gz is
     decompressed), with the C++ reader's rules and messages."""
-    path = os.fsdecode(os.fspath(path))
+    path = _fasta_path(path)
     if path.endswith(".gz"):
         return _core.parse_fasta(_read_bytes_gz(path, "FASTA"), path)
     return _core.read_fasta(path)
@@ -181,7 +189,7 @@ class Database:
         elif isinstance(source, _core.Database):
             self._core = source
         elif isinstance(source, (str, os.PathLike)):
-            path = os.fsdecode(os.fspath(source))
+            path = _fasta_path(source)
             if path.endswith(".gz"):
                 self._core = _core.Database.from_fasta_bytes(_read_bytes_gz(path, "FASTA"), path)
             else:

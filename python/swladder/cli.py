@@ -115,6 +115,9 @@ def _run_verify(args: argparse.Namespace) -> int:
     for name in wanted:
         if name not in rungs:
             _api._resolve_stage(name)  # raises the unknown-stage (or unsupported) message
+    if _api._data_dir() is None:
+        print(f"{PROG}: note: bundled data not found (set SWLADDER_DATA to the data/ folder): "
+              "compiled stages are checked without real sequences", file=sys.stderr)
     failed = 0
     for name in wanted:
         rung = rungs[name]

@@ -64,6 +64,11 @@ def test_missing_file(files):
     raises(FileNotFoundError, f"cannot open FASTA file '{missing}'", lambda: swladder.Database(missing))
     gz = files["dir"] / "missing.fa.gz"
     raises(FileNotFoundError, f"cannot open FASTA file '{gz}'", lambda: swladder.Database(gz))
+    directory = files["dir"]
+    raises(IsADirectoryError, f"cannot read FASTA file '{directory}': it is a directory",
+           lambda: swladder.Database(directory))
+    raises(IsADirectoryError, f"cannot read FASTA file '{directory}': it is a directory",
+           lambda: swladder.read_fasta(directory))
     matrix = files["dir"] / "missing.txt"
     raises(FileNotFoundError, f"cannot open matrix file '{matrix}'", lambda: swladder.matrix(matrix))
 
@@ -178,6 +183,7 @@ def test_cli_bad_arguments(files):
     cases = [
         (["search", good, missing], f"cannot open FASTA file '{missing}'"),
         (["search", missing, good], f"cannot open FASTA file '{missing}'"),
+        (["search", good, files["dir"]], f"cannot read FASTA file '{files['dir']}': it is a directory"),
         (["search", good, good, "--gap-open", "-1"], "gap_open must be between 0 and 255, got -1"),
         (["search", good, good, "--gap-open", "0", "--gap-extend", "0"],
          "gap_open + gap_extend must be at least 1: a gap that costs nothing makes every score unbounded"),
