@@ -160,7 +160,8 @@ def test_threads_argument():
     for stage in swladder.stage_info():
         if stage["kind"] == "compiled":
             result = swladder.search_detailed("MKV", ["MKV"], stage=stage["name"], threads=2)
-            assert result.threads == (2 if stage["threaded"] else 1)
+            # A threaded stage may use fewer threads than asked for on one subject, never more.
+            assert 1 <= result.threads <= 2 if stage["threaded"] else result.threads == 1
     for bad in (0, -1):
         with pytest.raises(ValueError, match=r"threads must be at least 1 \(or None for every core\), got"):
             swladder.search("MKV", ["MKV"], threads=bad)
