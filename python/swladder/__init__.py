@@ -1,0 +1,47 @@
+"""swladder: exact Smith-Waterman local alignment scores of a protein query
+against a protein database, from a pure-Python program to SIMD and threads,
+every rung behind one interface and checked against the same reference.
+
+    >>> import swladder
+    >>> db = swladder.Database("data/tursiops_sample.fa")
+    >>> scores = swladder.search("MTMDKSELVQKAKLAEQAERYDDMAAAMK", db)   # int32, database order
+    >>> swladder.stages()                                                # the ladder, slowest first
+
+Affine gaps: a gap of length k costs gap_open + k * gap_extend (defaults 11
+and 1, BLOSUM62), the BLAST/SWIPE/ssearch36 convention.
+"""
+
+from ._api import (
+    DEFAULT_SEED,
+    Database,
+    SearchResult,
+    matrix,
+    read_fasta,
+    score,
+    search,
+    search_detailed,
+    stage_info,
+    stages,
+    verify,
+)
+from ._core import ALPHABET, MAX_GAP_PENALTY, builtin_matrices, cpu_features
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ALPHABET",
+    "DEFAULT_SEED",
+    "MAX_GAP_PENALTY",
+    "Database",
+    "SearchResult",
+    "builtin_matrices",
+    "cpu_features",
+    "matrix",
+    "read_fasta",
+    "score",
+    "search",
+    "search_detailed",
+    "stage_info",
+    "stages",
+    "verify",
+]

@@ -1,0 +1,189 @@
+"""The ``swladder`` command.
+
+Each subcommand is one function that adds its parser to the subparsers and
+sets ``run`` (a function of the parsed arguments returning the exit status);
+SUBCOMMANDS lists them in the order ``--help`` shows them. Bad input (a
+malformed file, an unknown residue, stage, kernel or matrix, an invalid
+penalty, a missing file) ends with one line, ``swladder: error: ...``, on
+stderr and exit status 2, as argparse does for bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Callable, Sequence
+
+import numpy as np
+
+from . import _api
+
+PROG = "swladder"
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: '{text}'") from None
+
+
+def _add_scoring_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--matrix", default="BLOSUM62",
+                        help="built-in matrix (BLOSUM45, BLOSUM50, BLOSUM62, BLOSUM80, PAM250) "
+                        "or the path of an NCBI-format matrix file (default: %(default)s)")
+    parser.add_argument("--gap-open", type=_int, default=11, metavar="N",
+                        help="a gap of length k costs gap_open + k * gap_extend (default: %(default)s)")
+    parser.add_argument("--gap-extend", type=_int, default=1, metavar="N", help="(default: %(default)s)")
+
+
+# --- search ------------------------------------------------------------------------
+
+
+def _add_search(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "search",
+        help="score every query against every database sequence",
+        description="Smith-Waterman scores of each query against every database sequence. Prints "
+        "QUERY<TAB>SUBJECT<TAB>SCORE, best first for each query (ties in database order).",
+    )
+    parser.add_argument("query", help="FASTA file of one or more queries (.gz allowed)")
+    parser.add_argument("database", help="FASTA file of the database (.gz allowed)")
+    parser.add_argument("-k", "--top", type=_positive_int, default=None, metavar="N",
+                        help="keep the N best subjects of each query (default: all)")
+    parser.add_argument("--stage", default="auto",
+                        help="rung to run (see 'swladder stages'; default: auto, the fastest verified one)")
+    _add_scoring_options(parser)
+    parser.add_argument("--threads", type=_positive_int, default=None, metavar="N",
+                        help="threads (processes for python_multiprocessing; default: every core)")
+    parser.add_argument("--kernel", default=None, help="force one of the stage's kernels (default: the best this CPU runs)")
+    parser.set_defaults(run=_run_search)
+
+
+def _run_search(args: argparse.Namespace) -> int:
+    queries = _api.read_fasta(args.query)
+    database = _api.Database(args.database)
+    names = database.names
+    options = dict(stage=args.stage, matrix=args.matrix, gap_open=args.gap_open, gap_extend=args.gap_extend,
+                   threads=args.threads, kernel=args.kernel)
+    out = sys.stdout
+    for query_name, _, sequence in queries:
+        scores = _api.search(sequence, database, **options)
+        order = np.argsort(-scores.astype(np.int64), kind="stable")
+        if args.top is not None:
+            order = order[: args.top]
+        out.write("".join(f"{query_name}\t{names[i]}\t{scores[i]}\n" for i in order))
+    out.flush()
+    return 0
+
+
+# --- verify ------------------------------------------------------------------------
+
+
+def _add_verify(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "verify",
+        help="check every rung and kernel against the reference",
+        description="Runs the verification harness over every rung (every kernel of each compiled stage "
+        "that this CPU runs) and prints one line per rung and kernel. Exit status 1 if any failed.",
+    )
+    parser.add_argument("--stage", action="append", default=None, metavar="S",
+                        help="check only this rung (repeatable; default: all)")
+    parser.add_argument("--large", action="store_true", help="add the slow titin-size cases")
+    parser.add_argument("--seed", type=_int, default=_api.DEFAULT_SEED, help="corpus seed (default: %(default)s)")
+    parser.add_argument("--threads", type=_positive_int, default=None, metavar="N",
+                        help="threads for threaded rungs (default: every core)")
+    parser.set_defaults(run=_run_verify)
+
+
+def _run_verify(args: argparse.Namespace) -> int:
+    rungs = {rung["name"]: rung for rung in _api.stage_info()}
+    wanted = args.stage or list(rungs)
+    for name in wanted:
+        if name not in rungs:
+            _api._resolve_stage(name)  # raises the unknown-stage (or unsupported) message
+    if _api._data_dir() is None:
+        print(f"{PROG}: note: bundled data not found (set SWLADDER_DATA to the data/ folder): "
+              "compiled stages are checked without real sequences", file=sys.stderr)
+    failed = 0
+    for name in wanted:
+        rung = rungs[name]
+        kernels = [None] if rung["kind"] == "python" else rung["kernels"]
+        for kernel in kernels:
+            report = _api.verify(name, large=args.large, seed=args.seed, kernel=kernel, threads=args.threads)
+            failed += not report["passed"]
+            print(report["description"], flush=True)
+    return EXIT_FAILED if failed else 0
+
+
+# --- stages ------------------------------------------------------------------------
+
+
+def _add_stages(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "stages",
+        help="list the rungs that run here",
+        description="The rungs of the ladder that run on this machine, slowest first: name, kind, "
+        "kernels this CPU runs (best first) and summary.",
+    )
+    parser.set_defaults(run=_run_stages)
+
+
+def _run_stages(args: argparse.Namespace) -> int:
+    rows = [("name", "kind", "kernels", "summary")]
+    rows += [(r["name"], r["kind"], ",".join(r["kernels"]), r["summary"]) for r in _api.stage_info()]
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
+    return 0
+
+
+# --- The command ---------------------------------------------------------------------
+
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_search, _add_verify, _add_stages]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Exact Smith-Waterman protein database search: a speedup ladder from pure Python "
+        "to SIMD and threads, every rung checked against the same reference.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add_subcommand in SUBCOMMANDS:
+        add_subcommand(subparsers)
+    return parser
+
+
+def _error(message: object) -> int:
+    text = " ".join(str(message).split("\n")).strip() or "unknown error"
+    print(f"{PROG}: error: {text}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except BrokenPipeError:
+        # The reader went away (| head): stop quietly, like any Unix filter.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + 13
+    except KeyboardInterrupt:
+        return 128 + 2
+    except (ValueError, OSError) as error:
+        return _error(error)

@@ -1,0 +1,107 @@
+"""Shared helpers for the Python tests: the source-tree baseline module, the
+bundled data, and a generator of small random cases that reach every corner
+of the alphabet and of the scoring (lowercase, B/Z/X/*, letters read as X,
+free gap opening or extension, the largest penalties)."""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import swladder
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO / "data"
+BASELINE_SOURCE = REPO / "baseline" / "smith_waterman.py"
+
+
+def _load_source_baseline():
+    # The file itself, as the script runs it, next to swladder.baseline (the
+    # installed copy): both must behave the same.
+    spec = importlib.util.spec_from_file_location("smith_waterman", BASELINE_SOURCE)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["smith_waterman"] = module  # multiprocessing pickles its workers by module name
+    spec.loader.exec_module(module)
+    return module
+
+
+sw = _load_source_baseline()
+
+# Residue letters of every kind: the 24, lowercase, and letters read as X.
+LETTERS = "ARNDCQEGHILKMFPSTWYVBZX*" + "arndcqeghilkmfpstwyvbzx" + "UOJuoj"
+PROTEIN = "ARNDCQEGHILKMFPSTWYV"
+
+
+@dataclass
+class Case:
+    query: str
+    subjects: list[str]
+    matrix: str
+    gap_open: int
+    gap_extend: int
+
+    @property
+    def options(self) -> dict:
+        return {"matrix": self.matrix, "gap_open": self.gap_open, "gap_extend": self.gap_extend}
+
+
+def random_penalties(rng: random.Random) -> tuple[int, int]:
+    return rng.choice(
+        [(0, 1), (rng.randint(1, 20), 0), (255, 255), (11, 1), (rng.randint(0, 16), rng.randint(1, 4)), (1, 0)]
+    )
+
+
+def mutate(rng: random.Random, source: str, substitution: float = 0.2, indel: float = 0.05) -> str:
+    out = []
+    for residue in source:
+        u = rng.random()
+        if u < indel / 2:
+            continue
+        if u < indel:
+            out.append("".join(rng.choice(PROTEIN) for _ in range(rng.randint(1, 5))))
+        out.append(rng.choice(PROTEIN) if rng.random() < substitution else residue)
+    return "".join(out)
+
+
+def random_cases(seed: int, count: int, max_length: int = 60, subjects: int = 6) -> list[Case]:
+    rng = random.Random(seed)
+    cases = []
+    for _ in range(count):
+        query = "".join(rng.choice(LETTERS) for _ in range(rng.randint(0, max_length)))
+        subject_list = []
+        for _ in range(subjects):
+            if query and rng.random() < 0.4:
+                subject_list.append(mutate(rng, query))
+            else:
+                subject_list.append("".join(rng.choice(LETTERS) for _ in range(rng.randint(0, max_length))))
+        gap_open, gap_extend = random_penalties(rng)
+        cases.append(Case(query, subject_list, rng.choice(swladder.builtin_matrices()), gap_open, gap_extend))
+    return cases
+
+
+@pytest.fixture(scope="session")
+def baseline_source():
+    return sw
+
+
+@pytest.fixture(scope="session")
+def sample_records():
+    return sw.read_fasta(DATA / "tursiops_sample.fa")
+
+
+@pytest.fixture(scope="session")
+def query_records():
+    return sw.read_fasta(DATA / "queries.fa")
+
+
+def compiled_stages() -> list[dict]:
+    return [rung for rung in swladder.stage_info() if rung["kind"] == "compiled"]
+
+
+def every_stage_and_kernel() -> list[tuple[str, str]]:
+    return [(rung["name"], kernel) for rung in swladder.stage_info() for kernel in rung["kernels"]]

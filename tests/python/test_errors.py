@@ -1,0 +1,206 @@
+"""Bad input fails with the exact error type and the C++ message, through the
+API and through the command line (one line on stderr, exit status 2)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+import swladder
+from conftest import compiled_stages
+
+STAGES = ", ".join(["python_naive", "python_tuned", "python_multiprocessing",
+                    *(stage["name"] for stage in swladder._core.stages())])
+MATRICES = "BLOSUM45, BLOSUM50, BLOSUM62, BLOSUM80, PAM250"
+
+
+@pytest.fixture
+def files(tmp_path):
+    good = tmp_path / "good.fa"
+    good.write_text(">q1 a query\nMKVLAWTTRY\n>q2\nWWHKP\n")
+    paths = {"good": good, "dir": tmp_path}
+    for label, text in {
+        "no_header": "MKVL\n>a\nMK\n",
+        "empty_name": ">a\nMK\n>   \nMK\n",
+        "bad_residue": ">a\nMK\n>b x\nMK\nM9K\n",
+        "control_byte": ">a\nM\x01K\n",
+    }.items():
+        paths[label] = tmp_path / f"{label}.fa"
+        paths[label].write_text(text)
+    return paths
+
+
+def fasta_message(paths, label: str) -> str:
+    path = paths[label]
+    return {
+        "no_header": f"{path}:1: sequence data before the first '>' header (is this a FASTA file?)",
+        "empty_name": f"{path}:3: header '>' has no sequence name",
+        "bad_residue": f"{path}:5: sequence 'b' (header on line 3): invalid residue '9' at position 4",
+        "control_byte": f"{path}:2: sequence 'a' (header on line 1): invalid residue byte 0x01 at position 2",
+    }[label]
+
+
+def raises(error_type, message, action):
+    with pytest.raises(error_type) as caught:
+        action()
+    assert type(caught.value) is error_type
+    assert str(caught.value) == message
+
+
+# --- The API ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("label", ["no_header", "empty_name", "bad_residue", "control_byte"])
+def test_malformed_fasta(files, label):
+    raises(ValueError, fasta_message(files, label), lambda: swladder.Database(files[label]))
+    raises(ValueError, fasta_message(files, label), lambda: swladder.read_fasta(files[label]))
+
+
+def test_missing_file(files):
+    missing = files["dir"] / "missing.fa"
+    raises(FileNotFoundError, f"cannot open FASTA file '{missing}'", lambda: swladder.Database(missing))
+    gz = files["dir"] / "missing.fa.gz"
+    raises(FileNotFoundError, f"cannot open FASTA file '{gz}'", lambda: swladder.Database(gz))
+    directory = files["dir"]
+    raises(IsADirectoryError, f"cannot read FASTA file '{directory}': it is a directory",
+           lambda: swladder.Database(directory))
+    raises(IsADirectoryError, f"cannot read FASTA file '{directory}': it is a directory",
+           lambda: swladder.read_fasta(directory))
+    matrix = files["dir"] / "missing.txt"
+    raises(FileNotFoundError, f"cannot open matrix file '{matrix}'", lambda: swladder.matrix(matrix))
+
+
+@pytest.mark.parametrize("stage", swladder.stages())
+def test_unknown_residue_in_query_and_database(stage):
+    raises(ValueError, "sequence 'query': invalid residue '-' at position 3",
+           lambda: swladder.search("MK-V", ["MKV"], stage=stage))
+    raises(ValueError, "sequence 'seq2': invalid residue '1' at position 2",
+           lambda: swladder.search("MKV", ["MKV", "W1"], stage=stage))
+    raises(ValueError, "sequence 'second': invalid residue byte 0xC3 at position 3",
+           lambda: swladder.search("MKV", [("first", "MKV"), ("second", "MK\u00e9")], stage=stage))
+
+
+def test_empty_sequence_name_in_pairs():
+    raises(ValueError, "database entry #2: empty sequence name", lambda: swladder.Database([("a", "MK"), ("", "W")]))
+
+
+@pytest.mark.parametrize("stage", swladder.stages())
+@pytest.mark.parametrize(
+    "gap_open, gap_extend, message",
+    [
+        (-1, 1, "gap_open must be between 0 and 255, got -1"),
+        (11, -2, "gap_extend must be between 0 and 255, got -2"),
+        (256, 1, "gap_open must be between 0 and 255, got 256"),
+        (10**20, 1, f"gap_open must be between 0 and 255, got {10**20}"),
+        (0, 0, "gap_open + gap_extend must be at least 1: a gap that costs nothing makes every score unbounded"),
+    ],
+)
+def test_invalid_penalties(stage, gap_open, gap_extend, message):
+    raises(ValueError, message,
+           lambda: swladder.search("MKV", ["MKV"], stage=stage, gap_open=gap_open, gap_extend=gap_extend))
+
+
+@pytest.mark.parametrize("stage", swladder.stages())
+def test_invalid_penalties_even_with_nothing_to_align(stage):
+    raises(ValueError, "gap_open must be between 0 and 255, got -1",
+           lambda: swladder.search("", [], stage=stage, gap_open=-1))
+
+
+@pytest.mark.parametrize("stage", swladder.stages())
+def test_unknown_matrix(stage):
+    raises(ValueError, f"unknown matrix 'BLOSUM99' (built in: {MATRICES}; or give the path of an NCBI-format "
+           "matrix file)", lambda: swladder.search("MKV", ["MKV"], stage=stage, matrix="BLOSUM99"))
+    raises(ValueError, f"unknown matrix 'nope' (built in: {MATRICES}; or give the path of an NCBI-format "
+           "matrix file)", lambda: swladder.matrix("nope"))
+
+
+def test_malformed_matrix_file(tmp_path):
+    path = tmp_path / "broken.txt"
+    path.write_text("   A  R\nA  4 -1\nR -1\n")
+    raises(ValueError, f"matrix '{path}' line 3: expected 2 scores, found 1", lambda: swladder.matrix(path))
+
+
+def test_unknown_stage():
+    raises(ValueError, f"unknown stage 'fastest' (stages: {STAGES})",
+           lambda: swladder.search("MKV", ["MKV"], stage="fastest"))
+    raises(ValueError, f"unknown stage 'fastest' (stages: {STAGES})", lambda: swladder.verify("fastest"))
+
+
+@pytest.mark.parametrize("stage", [rung["name"] for rung in compiled_stages()])
+def test_unknown_kernel_of_a_compiled_stage(stage):
+    with pytest.raises(ValueError) as caught:
+        swladder.search("MKV", ["MKV"], stage=stage, kernel="sse9")
+    assert type(caught.value) is ValueError
+    kernels = next(rung["kernels"] for rung in compiled_stages() if rung["name"] == stage)
+    # A stage with one kernel lists exactly it; a dispatching stage lists every kernel it has.
+    if kernels == ["scalar"]:
+        assert str(caught.value) == f"stage '{stage}' has no kernel 'sse9' (it has: scalar)"
+    else:
+        assert str(caught.value).startswith(f"stage '{stage}' has no kernel 'sse9' (it has: ")
+
+
+@pytest.mark.parametrize("stage", ["python_naive", "python_tuned", "python_multiprocessing"])
+def test_unknown_kernel_of_a_python_rung(stage):
+    raises(ValueError, f"stage '{stage}' has no kernel 'avx2' (it has: python)",
+           lambda: swladder.search("MKV", ["MKV"], stage=stage, kernel="avx2"))
+
+
+def test_wrong_types():
+    with pytest.raises(TypeError):
+        swladder.search(b"MKV", ["MKV"])
+    with pytest.raises(TypeError):
+        swladder.search("MKV", ["MKV"], gap_open=1.5)
+    with pytest.raises(TypeError):
+        swladder.Database(b"MKV")
+
+
+# --- The command line ----------------------------------------------------------------
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "swladder", *map(str, args)], capture_output=True, text=True,
+                          timeout=120)
+
+
+def assert_one_line_error(done: subprocess.CompletedProcess, message: str) -> None:
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr == f"swladder: error: {message}\n"
+
+
+@pytest.mark.parametrize("label", ["no_header", "empty_name", "bad_residue", "control_byte"])
+def test_cli_malformed_fasta(files, label):
+    assert_one_line_error(run_cli("search", files["good"], files[label]), fasta_message(files, label))
+    assert_one_line_error(run_cli("search", files[label], files["good"]), fasta_message(files, label))
+
+
+def test_cli_bad_arguments(files):
+    good = files["good"]
+    missing = files["dir"] / "missing.fa"
+    cases = [
+        (["search", good, missing], f"cannot open FASTA file '{missing}'"),
+        (["search", missing, good], f"cannot open FASTA file '{missing}'"),
+        (["search", good, files["dir"]], f"cannot read FASTA file '{files['dir']}': it is a directory"),
+        (["search", good, good, "--gap-open", "-1"], "gap_open must be between 0 and 255, got -1"),
+        (["search", good, good, "--gap-open", "0", "--gap-extend", "0"],
+         "gap_open + gap_extend must be at least 1: a gap that costs nothing makes every score unbounded"),
+        (["search", good, good, "--matrix", "BLOSUM99"],
+         f"unknown matrix 'BLOSUM99' (built in: {MATRICES}; or give the path of an NCBI-format matrix file)"),
+        (["search", good, good, "--stage", "fastest"], f"unknown stage 'fastest' (stages: {STAGES})"),
+        (["search", good, good, "--stage", "scalar", "--kernel", "sse9"],
+         "stage 'scalar' has no kernel 'sse9' (it has: scalar)"),
+        (["verify", "--stage", "fastest"], f"unknown stage 'fastest' (stages: {STAGES})"),
+    ]
+    for args, message in cases:
+        assert_one_line_error(run_cli(*args), message)
+
+
+def test_cli_usage_errors_exit_2():
+    for args in ([], ["search"], ["search", "a.fa", "b.fa", "-k", "0"], ["nonsense"]):
+        done = run_cli(*args)
+        assert done.returncode == 2
+        assert re.match(r"swladder( \w+)?: error: ", done.stderr.splitlines()[-1]), done.stderr
+        assert "Traceback" not in done.stderr
