@@ -1,5 +1,6 @@
 #include "fasta.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -69,6 +70,8 @@ std::vector<FastaRecord> parse_fasta(std::string_view text, std::string_view sou
 }
 
 std::vector<FastaRecord> read_fasta(const std::string& path) {
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored)) throw FileError("'" + path + "' is a directory, not a FASTA file");
   std::ifstream file(path, std::ios::binary);
   if (!file) throw FileError("cannot open FASTA file '" + path + "'");
   std::ostringstream content;

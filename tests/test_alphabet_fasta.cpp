@@ -57,6 +57,7 @@ TEST(Fasta, MalformedInputFailsWithFileLineAndReason) {
   EXPECT_EQ(error_of([] { parse_fasta(std::string(">a\nA\0C\n", 7), "db.fa"); }),
             "db.fa:2: sequence 'a' (header on line 1): invalid residue byte 0x00 at position 2");
   EXPECT_THROW(read_fasta("/nonexistent/db.fa"), FileError);
+  EXPECT_EQ(error_of([] { read_fasta(SWL_SOURCE_DIR); }), "'" SWL_SOURCE_DIR "' is a directory, not a FASTA file");
 }
 
 TEST(Database, KeepsEveryRecordInOrderWithLengths) {

@@ -50,6 +50,11 @@ std::vector<StageKernel> every_stage_and_kernel() {
   return all;
 }
 
+// Names the parameter in ctest's listing instead of dumping its bytes.
+void PrintTo(const StageKernel& value, std::ostream* out) {
+  *out << value.stage->name() << " kernel " << value.kernel << " threads " << value.threads;
+}
+
 class EveryStage : public ::testing::TestWithParam<StageKernel> {};
 
 TEST_P(EveryStage, MatchesReferenceOnCorpus) {

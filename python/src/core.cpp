@@ -22,6 +22,7 @@
 #include "registry.hpp"
 #include "scoring.hpp"
 #include "stage.hpp"
+#include "synthetic.hpp"
 #include "verify.hpp"
 
 namespace py = pybind11;
@@ -176,6 +177,21 @@ PYBIND11_MODULE(_core, m) {
   m.attr("DEFAULT_SEED") = swl::CorpusOptions{}.seed;
 
   m.def("cpu_features", &swl::cpu_features, "Instruction sets this CPU offers, as the kernels see them.");
+  m.def(
+      "compiler",
+      [] {
+#if defined(__clang__)
+        return std::string("clang ") + __clang_version__;
+#elif defined(__GNUC__)
+        return std::string("g++ ") + __VERSION__;
+#else
+        return std::string("unknown compiler");
+#endif
+      },
+      "The compiler that built the kernels.");
+  m.def("synthetic_database", &swl::synthetic_database, py::arg("seed"), py::arg("count"), py::arg("min_length") = 20,
+        py::arg("max_length") = 5000,
+        "Deterministic synthetic proteins: UniProt-like residue frequencies, log-normal lengths.");
   m.def("builtin_matrices", &swl::ScoreMatrix::builtin_names, "Names of the compiled-in substitution matrices.");
   m.def(
       "matrix",

@@ -363,8 +363,8 @@ def score(a: str, b: str, **options: Any) -> int:
 
 
 def _data_dir() -> Path | None:
-    """The bundled data: $SWLADDER_DATA, else a data/ folder next to the source
-    tree this package was installed from (editable installs), else ./data."""
+    """The bundled data: $SWLADDER_DATA, else the copy installed with the
+    package, else a data/ folder above it (editable installs), else ./data."""
     candidates = []
     if os.environ.get("SWLADDER_DATA"):
         candidates.append(Path(os.environ["SWLADDER_DATA"]))

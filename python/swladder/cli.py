@@ -151,9 +151,63 @@ def _run_stages(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- ladder ------------------------------------------------------------------------
+
+
+def _rung_list(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("give at least one rung name")
+    return names
+
+
+def _add_ladder(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "ladder",
+        help="verify and time every rung and the installed peers: the speedup ladder",
+        description="Verifies every rung (and every installed peer: parasail, ssearch36, numba, pyopal) on a "
+        "shared sample against the scalar reference, then times each on the same queries and database. Rungs "
+        "too slow for the whole database run on a prefix of it, and speed is given in cell updates per second. "
+        "Prints the table and writes ladder.json, ladder.md and ladder.png.",
+    )
+    parser.add_argument("--query", default=None, metavar="FASTA",
+                        help="queries (default: the bundled data/queries.fa)")
+    parser.add_argument("--db", default=None, metavar="FASTA",
+                        help="database (default: the bundled data/tursiops_sample.fa)")
+    parser.add_argument("--threads", type=_positive_int, default=None, metavar="N",
+                        help="threads for threaded rungs and peers (default: every core)")
+    parser.add_argument("--rungs", type=_rung_list, default=None, metavar="A,B,...",
+                        help="only these rungs, no peers (default: every rung and peer)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a small run (2 queries, 400 sequences, short timings; under a minute)")
+    parser.add_argument("--out", default="ladder-out", metavar="DIR", help="where to write (default: %(default)s)")
+    parser.add_argument("--repeat", type=_positive_int, default=1, metavar="N",
+                        help="time each rung N times and keep the median (default: %(default)s)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions per cell of each compiled rung with valgrind (slow)")
+    parser.add_argument("--no-peers", action="store_true", help="leave the peers out")
+    parser.set_defaults(run=_run_ladder)
+
+
+def _run_ladder(args: argparse.Namespace) -> int:
+    from . import ladder
+
+    data = _api._data_dir()
+    if (args.query is None or args.db is None) and data is None:
+        raise ValueError("bundled data not found: give --query and --db, or set SWLADDER_DATA to the data/ folder")
+    query = args.query or str(data / "queries.fa")
+    database = args.db or str(data / "tursiops_sample.fa")
+    report = ladder.run_ladder(query, database, threads=args.threads, rungs=args.rungs, quick=args.quick,
+                               out_dir=args.out, repeat=args.repeat, instructions=args.instructions,
+                               peers=not args.no_peers, progress=lambda line: print(line, file=sys.stderr, flush=True))
+    print(ladder.format_text_table(report))
+    print(f"\nwrote {os.path.join(args.out, 'ladder.json')}, ladder.md, ladder.png")
+    return EXIT_FAILED if any(row["verified"] is False and row["kind"] == "rung" for row in report["rungs"]) else 0
+
+
 # --- The command ---------------------------------------------------------------------
 
-SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_search, _add_verify, _add_stages]
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_search, _add_verify, _add_stages, _add_ladder]
 
 
 def build_parser() -> argparse.ArgumentParser:
