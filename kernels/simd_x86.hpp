@@ -104,21 +104,32 @@ struct UnsignedLanes {
 #endif
   }
 
-  // Moves every lane up by one (lane k + 1 takes lane k's value) and puts 0
-  // in lane 0. Only SSE shifts across the whole register in one instruction;
-  // the wider forms first build the vector shifted by one 128-bit block,
-  // whose top lane alignr then pulls into the bottom of each block.
+  // Moves every lane up by kBy (lane k + kBy takes lane k's value) and fills
+  // the bottom kBy lanes with 0. Only SSE shifts across the whole register in
+  // one instruction; the wider forms shift whole 128-bit blocks first, then
+  // alignr pulls the top of each block's lower neighbour into its bottom.
+  // (The maskz forms with a full mask are the plain instructions; GCC 12 warns
+  // about the unmasked intrinsics' undefined pass-through operand.)
+  template <std::size_t kBy = 1>
   static Vector shift_up(Vector v) {
+    constexpr int kBytesUp = static_cast<int>(kBy * sizeof(Lane));
+    static_assert(kBytesUp < 16 || kBytesUp % 16 == 0, "shifts by whole 128-bit blocks or by less than one");
 #if defined(__AVX512BW__)
-    // The maskz forms with a full mask are the plain instructions; GCC 12 warns
-    // about the unmasked intrinsics' undefined pass-through operand.
-    const Vector blocks_up = _mm512_maskz_alignr_epi32(0xFFFF, v, _mm512_setzero_si512(), 12);
-    return _mm512_alignr_epi8(v, blocks_up, 16 - sizeof(Lane));
+    if constexpr (kBytesUp % 16 == 0) {
+      return _mm512_maskz_alignr_epi32(0xFFFF, v, _mm512_setzero_si512(), 16 - kBytesUp / 4);
+    } else {
+      const Vector blocks_up = _mm512_maskz_alignr_epi32(0xFFFF, v, _mm512_setzero_si512(), 12);
+      return _mm512_alignr_epi8(v, blocks_up, 16 - kBytesUp);
+    }
 #elif defined(__AVX2__)
     const Vector blocks_up = _mm256_permute2x128_si256(v, v, 0x08);
-    return _mm256_alignr_epi8(v, blocks_up, 16 - sizeof(Lane));
+    if constexpr (kBytesUp == 16) {
+      return blocks_up;
+    } else {
+      return _mm256_alignr_epi8(v, blocks_up, 16 - kBytesUp);
+    }
 #else
-    return _mm_slli_si128(v, sizeof(Lane));
+    return _mm_slli_si128(v, kBytesUp);
 #endif
   }
 

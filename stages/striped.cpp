@@ -6,10 +6,12 @@
 //   vectors. Anti-diagonals change length and need their scores gathered;
 //   here the query profile is built once per query, and one aligned load per
 //   vector fetches 16 to 64 scores;
-// - the vertical gap F, the one dependency inside a column, is first ignored
-//   across lane boundaries and then repaired by the "lazy F" loop, which with
-//   realistic penalties stops after one check: the loop carried from one
-//   vector to the next is three single-cycle instructions, not a chain per cell;
+// - the vertical gap F, the one dependency inside a column, first ignores
+//   lane boundaries, so its chain is two single-cycle instructions per vector
+//   instead of one chain through every cell, and is repaired lazily. Farrar
+//   repairs it in a loop after each column; on real proteins with 11/1 that
+//   loop runs in most columns and ends in a mispredicted branch, so here the
+//   repair is folded into the next column's pass (see align below);
 // - lanes are unsigned 8-bit with saturating arithmetic: twice the lanes of
 //   16-bit, four times int32. Scores are biased so that the matrix fits in
 //   unsigned bytes, and saturating subtraction stops at 0, the local floor,
@@ -29,6 +31,31 @@ namespace {
 
 using simd::native::Vector;
 
+// A prefix maximum across lanes in log2(lanes) steps (Hillis-Steele): lane k
+// ends with the max over r of carry[k - r] - r * d, where decays[i] = 2^i * d.
+template <typename Lanes, std::size_t kBy = 1>
+Vector spread_across_lanes(Vector carry, const Vector* decays) {
+  if constexpr (kBy < Lanes::kLanes) {
+    carry = Lanes::max(carry, Lanes::subs(Lanes::template shift_up<kBy>(carry), *decays));
+    return spread_across_lanes<Lanes, kBy * 2>(carry, decays + 1);
+  } else {
+    return carry;
+  }
+}
+
+// Two departures from the textbook kernel make the lazy F loop, which on
+// real proteins with 11/1 runs several segments in most columns and ends in
+// a mispredicted branch, disappear:
+// - E opens from H before F is added. A horizontal gap that directly follows
+//   a vertical one can be swapped with it at the same cost (two opens, the
+//   same extends), so the best score never needs that path; and F itself
+//   loses nothing, since F - (open + extend) <= F - extend.
+// - Then F that crosses lane boundaries only raises H, and only the next
+//   column reads this column's H (as its diagonal). So the boundary-crossing
+//   F, the "carry", is applied there, one max per segment, decaying by
+//   `extend` per segment. A carry that survives a whole lane feeds the next
+//   lanes too; a prefix maximum across lanes accounts for that, in the rare
+//   columns that need it.
 template <typename Lane>
 std::int32_t align(const striped::KernelProfile& profile, const std::uint8_t* subject, std::size_t length,
                    const striped::KernelScratch& scratch) {
@@ -44,6 +71,15 @@ std::int32_t align(const striped::KernelProfile& profile, const std::uint8_t* su
   const Vector open_extend = Lanes::splat(profile.open_extend);
   const Vector extend = Lanes::splat(profile.extend);
   const Vector below_saturation = Lanes::splat(profile.saturation - 1);
+  // What a carry loses over `steps` segments, clamped: a clamped decay still
+  // takes any lane to 0, as the true one would.
+  const auto decay = [&](std::size_t steps) {
+    const std::size_t total = steps * profile.extend;
+    return Lanes::splat(static_cast<unsigned>(total < Lanes::kMax ? total : Lanes::kMax));
+  };
+  const Vector last_segment_decay = decay(segments - 1);
+  Vector lane_decays[8];  // over 1, 2, 4, ... lanes; at most 64 lanes
+  for (std::size_t lanes = 1, i = 0; lanes < Lanes::kLanes; lanes *= 2, ++i) lane_decays[i] = decay(lanes * segments);
 
   // Every value is the true one floored at 0: max(x - c, 0) = max(max(x, 0) - c, 0)
   // for c >= 0, so flooring early never changes H = max(0, ...). E and F start
@@ -53,44 +89,34 @@ std::int32_t align(const striped::KernelProfile& profile, const std::uint8_t* su
     e[s] = zero;
   }
   Vector best = zero;
+  Vector carry = zero;  // the previous column's F still to add to its H, at segment 0
   for (std::size_t j = 0; j < length; ++j) {
     const Vector* const column = scores + static_cast<std::size_t>(subject[j]) * segments;
     Vector f = zero;
     // H(i - 1, j - 1) for segment 0 is the previous column's last segment,
     // one lane down.
-    Vector h = Lanes::shift_up(h_previous[segments - 1]);
+    Vector h = Lanes::shift_up(Lanes::max(h_previous[segments - 1], Lanes::subs(carry, last_segment_decay)));
     for (std::size_t s = 0; s < segments; ++s) {
       // The bias comes off after the add, so the add saturates at the lane
       // maximum (which `saturation` detects), and the subtraction floors at 0.
       h = Lanes::subs(Lanes::adds(h, column[s]), bias);
       const Vector e_here = e[s];
       h = Lanes::max(h, e_here);
+      const Vector h_opened = Lanes::subs(h, open_extend);
       h = Lanes::max(h, f);
       best = Lanes::max(best, h);
       h_current[s] = h;
-      const Vector h_opened = Lanes::subs(h, open_extend);
       e[s] = Lanes::max(Lanes::subs(e_here, extend), h_opened);
       f = Lanes::max(Lanes::subs(f, extend), h_opened);
-      h = h_previous[s];
+      h = Lanes::max(h_previous[s], carry);
+      carry = Lanes::subs(carry, extend);
     }
-    // Lazy F: carry F across lane boundaries until it can no longer raise any
-    // H, i.e. F <= H - (gap_open + gap_extend) in every lane. Where it does
-    // raise H, E of the next column must see the new H too.
-    f = Lanes::shift_up(f);
-    std::size_t s = 0;
-    while (Lanes::any_greater(f, Lanes::subs(h_current[s], open_extend))) {
-      const Vector h_raised = Lanes::max(h_current[s], f);
-      h_current[s] = h_raised;
-      e[s] = Lanes::max(e[s], Lanes::subs(h_raised, open_extend));
-      f = Lanes::subs(f, extend);
-      if (++s == segments) {
-        s = 0;
-        f = Lanes::shift_up(f);
-      }
-    }
-    // Raised H never exceeds the column's best (it is a gap off some H of
-    // this column), so best is already complete. Stop as soon as it may be
-    // clipped: the wider pass will score this subject again anyway.
+    // F leaving each lane's last segment enters the next lane's first.
+    carry = Lanes::shift_up(f);
+    if (Lanes::any_greater(carry, lane_decays[0])) carry = spread_across_lanes<Lanes>(carry, lane_decays);
+    // The carry never raises H above the column's best (it is a gap off some
+    // H of this column), so best is already complete. Stop as soon as it may
+    // be clipped: the wider pass scores this subject again anyway.
     if (Lanes::any_greater(best, below_saturation)) return striped::kSaturated;
     Vector* const done = h_previous;
     h_previous = h_current;
