@@ -145,6 +145,7 @@ std::int32_t align16(const striped::KernelProfile& profile, const std::uint8_t* 
 
 #include <algorithm>
 #include <iterator>
+#include <stdexcept>
 
 #include "registry.hpp"
 #include "stage.hpp"
@@ -226,6 +227,7 @@ Searcher::LaneProfile Searcher::build_profile(std::span<const std::uint8_t> quer
 
 Searcher::Searcher(std::span<const std::uint8_t> query, const Scoring& scoring, std::size_t kernel_index) {
   const IsaKernel& kernel = kIsaKernels[kernel_index];
+  if (kernel.vector_bytes == nullptr) throw std::logic_error("striped::Searcher needs a SIMD kernel");
   const std::size_t vector_bytes = kernel.vector_bytes();
   align8_ = kernel.align8;
   align16_ = kernel.align16;
