@@ -206,14 +206,14 @@ Searcher::LaneProfile Searcher::build_profile(std::span<const std::uint8_t> quer
   profile.storage.resize(kAlphabetSize * segments * vector_bytes);
   Lane* const scores = reinterpret_cast<Lane*>(profile.storage.data());
   for (int c = 0; c < kAlphabetSize; ++c) {
-    const std::int8_t* const row = scoring.matrix.row(static_cast<std::uint8_t>(c));
     Lane* const block = scores + static_cast<std::size_t>(c) * segments * lanes;
     for (std::size_t s = 0; s < segments; ++s) {
       for (std::size_t lane = 0; lane < lanes; ++lane) {
         const std::size_t i = lane * segments + s;
         // Past the query's end: the lowest score, so padding never helps an
         // alignment (it could not anyway: nothing follows it in the query).
-        block[s * lanes + lane] = i < query.size() ? static_cast<Lane>(row[query[i]] + static_cast<int>(bias)) : 0;
+        const int score = i < query.size() ? scoring.matrix.score(query[i], static_cast<std::uint8_t>(c)) : -int(bias);
+        block[s * lanes + lane] = static_cast<Lane>(score + static_cast<int>(bias));
       }
     }
   }
@@ -264,7 +264,8 @@ class StripedStage final : public Stage {
  public:
   std::string_view name() const override { return "striped"; }
   std::string_view summary() const override {
-    return "Farrar striped query profile, 8-bit saturating lanes, lazy F; 16-bit and scalar rescoring";
+    return "Farrar striped query profile, 8-bit saturating lanes, F carried into the next column; "
+           "16-bit and scalar rescoring";
   }
   std::vector<std::string> kernels() const override { return supported_kernels(striped::kernel_choices()); }
 

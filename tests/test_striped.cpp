@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "alphabet.hpp"
 #include "errors.hpp"
+#include "matrix.hpp"
 #include "registry.hpp"
 #include "striped.hpp"
 #include "synthetic.hpp"
@@ -221,6 +223,49 @@ TEST(StripedCascade, ExtremePenaltiesAreExact) {
   }
   EXPECT_GT(below_255, 50u);
   EXPECT_GT(above_255, 50u);
+}
+
+// An NCBI-format matrix over the 24 letters with score(row, column) given.
+ScoreMatrix matrix_from(const std::string& name, int (*score)(int row, int column)) {
+  std::string text = " ";
+  for (const char letter : kAlphabet) {
+    text += ' ';
+    text += letter;
+  }
+  text += "\n";
+  for (int row = 0; row < kAlphabetSize; ++row) {
+    text += kAlphabet[static_cast<std::size_t>(row)];
+    for (int column = 0; column < kAlphabetSize; ++column) {
+      text += ' ';
+      text += std::to_string(score(row, column));
+    }
+    text += "\n";
+  }
+  return ScoreMatrix::parse_ncbi(text, name);
+}
+
+TEST(StripedCascade, AsymmetricAndExtremeMatricesMatchScalar) {
+  // score(query residue, subject residue) must not be read transposed, and
+  // entries of +-127 use the whole biased 8-bit range.
+  const std::vector<ScoreMatrix> matrices = {
+      matrix_from("asymmetric",
+                  [](int row, int column) { return row == column ? 6 : (row * 7 + column * 3) % 11 - 7; }),
+      matrix_from("extreme",
+                  [](int row, int column) { return row == column ? 127 : (row + column) % 3 == 0 ? 5 : -127; }),
+  };
+  for (const auto& matrix : matrices) {
+    for (const auto& [open, extend] : std::vector<std::pair<int, int>>{{11, 1}, {0, 3}, {40, 0}}) {
+      const Scoring scoring{matrix, open, extend};
+      const auto [query, db] = homologs(19, 120, 30, 0.3);
+      const auto expected = reference_scores(query, db, scoring);
+      for (const auto& name : kStripedStages) {
+        for (const auto& kernel : get_stage(name).kernels()) {
+          EXPECT_EQ(get_stage(name).search(query, db, scoring, {2, kernel}).scores, expected)
+              << name << " " << kernel << " " << scoring.describe();
+        }
+      }
+    }
+  }
 }
 
 TEST(OpenmpThreads, ReportsTheThreadsItUsed) {
