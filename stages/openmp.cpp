@@ -9,12 +9,14 @@
 //   long at the end while another finishes a 35,000-residue titin;
 // - the rescoring cascade runs in the same threads: a subject whose 8-bit
 //   lanes saturate is scored with 16-bit lanes by the thread that found it;
-//   the rare 16-bit saturations are collected and scored by the scalar stage.
+//   the rare 16-bit saturations are collected and scored by the scalar stage,
+//   one subject per thread.
 // The kernel is bound by each core's vector units, and the working set per
 // thread stays in its own L1 and L2, so the speedup is near the core count.
 #include <omp.h>
 
 #include <algorithm>
+#include <exception>
 
 #include "registry.hpp"
 #include "stage.hpp"
@@ -48,7 +50,7 @@ class OpenmpStage final : public Stage {
     result.kernel = std::string(striped::kernel_choices()[kernel_index].name);
     result.scores.resize(db.size());
     if (striped::is_portable(kernel_index)) {
-      result.threads = run_portable(query, db, scoring, order, threads, result.scores);
+      result.threads = score_with_scalar(query, db, scoring, order, kPortableChunk, threads, result.scores);
       return result;
     }
 
@@ -81,32 +83,43 @@ class OpenmpStage final : public Stage {
     }
     result.threads = threads_used;
     result.rescored = widened;
-    std::sort(saturated16.begin(), saturated16.end());
-    striped::rescore_exactly(query, db, scoring, saturated16, result.scores);
+    // Past 16 bits a subject is thousands of residues long: one per task.
+    std::sort(saturated16.begin(), saturated16.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return db.length(a) > db.length(b);
+    });
+    score_with_scalar(query, db, scoring, saturated16, 1, threads, result.scores);
     return result;
   }
 
  private:
-  // Without SIMD kernels the scalar stage does the work, on chunks of the
-  // longest-first order; returns the threads used.
-  static int run_portable(std::span<const std::uint8_t> query, const Database& db, const Scoring& scoring,
-                          const std::vector<std::uint32_t>& order, int threads, std::vector<std::int32_t>& scores) {
+  // The scalar stage on chunks of `indices` (in the order given, so longest
+  // first balances best), spread over the threads; returns the threads used.
+  static int score_with_scalar(std::span<const std::uint8_t> query, const Database& db, const Scoring& scoring,
+                               std::span<const std::uint32_t> indices, std::size_t chunk, int threads,
+                               std::vector<std::int32_t>& scores) {
+    if (indices.empty()) return 1;
     const Stage& scalar = get_stage("scalar");
-    const std::size_t chunks = (order.size() + kPortableChunk - 1) / kPortableChunk;
+    const std::size_t chunks = (indices.size() + chunk - 1) / chunk;
     int threads_used = 1;
+    // An exception must not leave an OpenMP region: keep the first, rethrow after.
+    std::exception_ptr failure;
 #pragma omp parallel num_threads(threads)
     {
 #pragma omp single nowait
       threads_used = omp_get_num_threads();
 #pragma omp for schedule(dynamic, 1)
       for (std::size_t c = 0; c < chunks; ++c) {
-        const std::size_t begin = c * kPortableChunk;
-        const std::span<const std::uint32_t> indices(order.data() + begin,
-                                                     std::min(kPortableChunk, order.size() - begin));
-        const SearchResult part = scalar.search(query, db.subset(indices), scoring);
-        for (std::size_t k = 0; k < indices.size(); ++k) scores[indices[k]] = part.scores[k];
+        try {
+          const auto part = indices.subspan(c * chunk, std::min(chunk, indices.size() - c * chunk));
+          const SearchResult exact = scalar.search(query, db.subset(part), scoring);
+          for (std::size_t k = 0; k < part.size(); ++k) scores[part[k]] = exact.scores[k];
+        } catch (...) {
+#pragma omp critical(swl_openmp_failure)
+          if (!failure) failure = std::current_exception();
+        }
       }
     }
+    if (failure) std::rethrow_exception(failure);
     return threads_used;
   }
 };
