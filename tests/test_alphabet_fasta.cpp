@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include <functional>
+#include "error_of.hpp"
 
 #include "alphabet.hpp"
 #include "database.hpp"
@@ -10,14 +10,7 @@
 namespace swl {
 namespace {
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing_support::error_of;
 
 TEST(Alphabet, LowercaseReadsAsUppercaseAndUnknownLettersAsX) {
   EXPECT_EQ(encode("ARNDCQEGHILKMFPSTWYVBZX*"), encode("arndcqeghilkmfpstwyvbzx*"));

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include <functional>
+#include "error_of.hpp"
 
 #include "errors.hpp"
 #include "scoring.hpp"
@@ -8,14 +8,7 @@
 namespace swl {
 namespace {
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing_support::error_of;
 
 TEST(Matrix, BuiltinTablesHaveTheirPublishedValues) {
   const auto blosum62 = ScoreMatrix::builtin("blosum62");

@@ -250,8 +250,7 @@ def _ssearch_candidate() -> Candidate:
         return outcomes[0]
 
     candidate = Candidate("ssearch36", "peer", summary, True, search, search_all=search_all)
-    candidate.timing_note = ("ssearch36: process wall time less that of a one-residue query (start-up and "
-                             "reading the library)")
+    candidate.timing_note = "process wall time less that of a one-residue query (start-up and reading the library)"
     return candidate
 
 
@@ -393,7 +392,7 @@ def _reference_for(inputs: Inputs, n_subjects: int, cache: dict[int, list[list[i
 
 def count_instructions(stage: str, kernel: str) -> float | None:
     """Instructions per cell of one compiled stage on a small fixed input,
-    counted by valgrind's callgrind inside Stage::run only. Deterministic on
+    counted by valgrind's callgrind inside swl::Stage::search only. Deterministic on
     any x86-64 machine, unlike seconds. valgrind cannot execute AVX-512, so
     SIMD stages are counted with their avx2 kernel."""
     if shutil.which("valgrind") is None:
@@ -405,7 +404,7 @@ def count_instructions(stage: str, kernel: str) -> float | None:
         "db = swladder.Database(subjects)\n"
         "swladder.search_detailed(q, db, stage=sys.argv[1], kernel=sys.argv[2] or None, threads=1)\n"
     )
-    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", "--toggle-collect=*Stage::run*",
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", "--toggle-collect=*swl::Stage::search*",
                sys.executable, "-c", code, stage, kernel]
     env = dict(os.environ, OMP_NUM_THREADS="1")
     env.pop("SWLADDER_KERNEL", None)
