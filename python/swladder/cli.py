@@ -177,7 +177,7 @@ def _add_ladder(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--threads", type=_positive_int, default=None, metavar="N",
                         help="threads for threaded rungs and peers (default: every core)")
     parser.add_argument("--rungs", type=_rung_list, default=None, metavar="A,B,...",
-                        help="only these rungs, no peers (default: every rung and peer)")
+                        help="only these rungs and peers, by name (default: every rung and peer)")
     parser.add_argument("--quick", action="store_true",
                         help="a small run (2 queries, 400 sequences, short timings; under a minute)")
     parser.add_argument("--out", default="ladder-out", metavar="DIR", help="where to write (default: %(default)s)")

@@ -154,22 +154,29 @@ class Candidate:
     search_all: Callable[[list[str], list[tuple[str, str]], int], tuple[list[Outcome], float]] | None = None
 
 
-def rung_candidates(names: Sequence[str] | None) -> list[Candidate]:
+def rung_candidates() -> list[Candidate]:
     candidates = []
     for info in _api.stage_info():
-        if names and info["name"] not in names:
-            continue
 
         def search(query, db, _subjects, threads, _name=info["name"]):
             result = _api.search_detailed(query, db, stage=_name, threads=threads)
             return Outcome(result.scores.tolist(), result.kernel, result.threads)
 
         candidates.append(Candidate(info["name"], "rung", info["summary"], info["threaded"], search))
-    if names:
-        unknown = sorted(set(names) - {c.name for c in candidates})
-        if unknown:
-            raise ValueError(f"unknown or unsupported rung(s): {', '.join(unknown)} (rungs: {', '.join(_api.stages())})")
     return candidates
+
+
+def select_candidates(names: Sequence[str] | None, peers: bool) -> list[Candidate]:
+    """Every rung, then every peer (unless peers is False); or, given names,
+    just those rungs and peers, in ladder order."""
+    candidates = rung_candidates() + (peer_candidates() if peers or names else [])
+    if not names:
+        return candidates
+    unknown = sorted(set(names) - {c.name for c in candidates})
+    if unknown:
+        known = ", ".join(c.name for c in candidates)
+        raise ValueError(f"unknown or unsupported rung(s): {', '.join(unknown)} (rungs and peers: {known})")
+    return [c for c in candidates if c.name in names]
 
 
 def _parasail_candidate() -> Candidate:
@@ -442,9 +449,7 @@ def run_ladder(query_path: str, db_path: str, *, threads: int | None = None, run
     budget = QUICK_BUDGET_SECONDS if quick else FULL_BUDGET_SECONDS
     min_pass = QUICK_MIN_PASS_SECONDS if quick else MIN_PASS_SECONDS
     inputs = load_inputs(query_path, db_path, quick)
-    candidates = rung_candidates(rungs)
-    if peers and not rungs:
-        candidates += peer_candidates()
+    candidates = select_candidates(rungs, peers)
     stage_kernels = {info["name"]: info["kernels"] for info in _api.stage_info()}
 
     say(f"ladder: {len(inputs.queries)} queries ({inputs.query_residues} residues) against "

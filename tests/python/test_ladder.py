@@ -98,8 +98,8 @@ def test_markdown_table_names_every_row(ladder_run):
 def test_a_failing_rung_is_shown_failed_and_gets_no_speed(monkeypatch, tmp_path):
     real = ladder.rung_candidates
 
-    def with_a_broken_rung(names):
-        candidates = real(names)
+    def with_a_broken_rung():
+        candidates = real()
         broken = candidates[-1]
         search = broken.search
 
@@ -119,6 +119,12 @@ def test_a_failing_rung_is_shown_failed_and_gets_no_speed(monkeypatch, tmp_path)
     assert row["verified"] is False and row["gcups"] is None
     assert "expected" in row["note"]
     assert f"FAILED {last}" in ladder.format_text_table(report)
+
+
+def test_rungs_selects_rungs_and_peers_by_name():
+    names = [c.name for c in ladder.select_candidates(["parasail", "scalar"], peers=False)]
+    assert names == ["scalar", "parasail"]
+    assert "parasail" not in [c.name for c in ladder.select_candidates(None, peers=False)]
 
 
 def test_unknown_rung_is_an_error(capsys):
