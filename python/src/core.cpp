@@ -103,13 +103,17 @@ std::vector<std::string> to_strings(const py::list& items) {
   return out;
 }
 
-py::list corpus(std::uint64_t seed, bool large, const py::list& real_sequences) {
+swl::CorpusOptions corpus_options(std::uint64_t seed, bool large, const py::list& real_sequences) {
   swl::CorpusOptions options;
   options.seed = seed;
   options.large = large;
   options.real_sequences = to_strings(real_sequences);
+  return options;
+}
+
+py::list corpus(std::uint64_t seed, bool large, const py::list& real_sequences) {
   py::list cases;
-  for (const auto& c : swl::build_corpus(options)) {
+  for (const auto& c : swl::build_corpus(corpus_options(seed, large, real_sequences))) {
     py::dict entry;
     entry["label"] = c.label;
     entry["query"] = c.query;
@@ -126,10 +130,7 @@ py::dict verify(const std::string& stage_name, std::uint64_t seed, bool large, c
                 int threads, const std::string& kernel) {
   const swl::Stage& stage = swl::get_stage(stage_name);
   check_kernel(stage, kernel);
-  swl::CorpusOptions options;
-  options.seed = seed;
-  options.large = large;
-  options.real_sequences = to_strings(real_sequences);
+  const swl::CorpusOptions options = corpus_options(seed, large, real_sequences);
   swl::VerifyReport report;
   {
     py::gil_scoped_release release;
