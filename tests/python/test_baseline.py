@@ -8,11 +8,10 @@ import gzip
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 import swladder
-from conftest import BASELINE_SOURCE, DATA, REPO, random_cases, sw
+from conftest import BASELINE_SOURCE, REPO, random_cases, sw
 
 
 def error_of(action) -> tuple[type, str]:

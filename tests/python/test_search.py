@@ -5,7 +5,6 @@ databases and results hold."""
 from __future__ import annotations
 
 import gzip
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
