@@ -9,6 +9,10 @@ namespace swl {
 
 void Database::add(std::string name, std::string_view sequence) {
   const auto codes = encode(sequence, name);
+  append(std::move(name), codes);
+}
+
+void Database::append(std::string name, std::span<const std::uint8_t> codes) {
   residues_.resize(offsets_.back());
   residues_.insert(residues_.end(), codes.begin(), codes.end());
   residues_.resize(residues_.size() + kTailPadding, 0);
@@ -62,15 +66,7 @@ Database Database::prefix(std::size_t n) const {
 
 Database Database::subset(std::span<const std::uint32_t> indices) const {
   Database db;
-  for (const std::uint32_t i : indices) {
-    const auto codes = sequence(i);
-    db.residues_.resize(db.offsets_.back());
-    db.residues_.insert(db.residues_.end(), codes.begin(), codes.end());
-    db.residues_.resize(db.residues_.size() + kTailPadding, 0);
-    db.offsets_.push_back(db.offsets_.back() + codes.size());
-    db.max_length_ = std::max(db.max_length_, codes.size());
-    db.names_.push_back(names_[i]);
-  }
+  for (const std::uint32_t i : indices) db.append(names_[i], sequence(i));
   return db;
 }
 

@@ -49,6 +49,9 @@ class Database {
   Database subset(std::span<const std::uint32_t> indices) const;
 
  private:
+  // Appends already-encoded residues, keeping the tail padding after them.
+  void append(std::string name, std::span<const std::uint8_t> codes);
+
   std::vector<std::string> names_;
   std::vector<std::uint8_t> residues_;  // always followed by kTailPadding bytes
   std::vector<std::size_t> offsets_;
