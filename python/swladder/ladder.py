@@ -100,12 +100,16 @@ class Inputs:
     subjects: list[tuple[str, str]]  # (name, sequence in the 24 letters)
     query_residues: int
     prefix_residues: list[int]  # prefix_residues[n]: residues in the first n subjects
+    # Encoded prefixes, built once each: sizing, timing and the reference all reuse them.
+    _databases: dict[int, _api.Database] = dataclasses.field(default_factory=dict)
 
     def cells(self, n_subjects: int) -> int:
         return self.query_residues * self.prefix_residues[n_subjects]
 
     def database(self, n_subjects: int) -> _api.Database:
-        return _api.Database(self.subjects[:n_subjects])
+        if n_subjects not in self._databases:
+            self._databases[n_subjects] = _api.Database(self.subjects[:n_subjects])
+        return self._databases[n_subjects]
 
 
 def load_inputs(query_path: str, db_path: str, quick: bool) -> Inputs:
