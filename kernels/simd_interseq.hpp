@@ -11,7 +11,7 @@
 //   Vec, Elem, kLanes        the vector, its lane type and lane count
 //   Column                   one subject column, ready for lookup
 //   kFloor, kCeiling         lane minimum (score 0) and maximum (saturated)
-//   set1, load, store, adds, subs, max, min, any_equal
+//   set1, load, store, adds, subs, max, any_equal
 //   max_spread(a, b)         max(a, b) on other execution units where there
 //                            are any. On the Ice Lake server this was tuned
 //                            on, 512-bit max and saturating arithmetic issue
@@ -20,8 +20,14 @@
 //                            masked move use the other; moving some of the
 //                            maxima there balances the two ports. Plain max
 //                            on AVX2, whose max already has two ports.
+//   Lanes, reset_lanes(keep), reset(v, lanes)
+//                            the lanes whose subject starts over (keep holds
+//                            the floor there and the ceiling elsewhere), and
+//                            v with those lanes set to the floor: a masked
+//                            move on AVX-512, which leaves the port of the
+//                            saturating arithmetic alone; a min on AVX2
 //   load_columns(chunks, out) the next kChunk subject residues of every lane
-//                            (one uint32 per lane, residue codes 0..31 in its
+//                            (one Chunk per lane, residue codes 0..31 in its
 //                            bytes, first residue lowest) as kChunk Columns
 //   lookup(row, column)      the score of one query letter against each lane's
 //                            residue in that column
@@ -43,13 +49,21 @@ namespace swl::interseq_simd::SWL_ISA {
 // entries (the same, widened). 128 bytes per letter, 64-byte aligned.
 inline constexpr int kRowBytes = 128;
 inline constexpr int kRow16Offset = 64;
-// Residues per lane per pass: one uint32 of codes.
-inline constexpr int kChunk = 4;
+#if defined(__AVX512BW__) && defined(__AVX512VBMI__)
+// Residues per lane per pass, one Chunk of codes. 32 registers hold the
+// state of 8 columns (H and F per column, and the constants) without spills,
+// and 8 columns halve the H and E traffic and the per-pass work of 4.
+using Chunk = std::uint64_t;
+#else
+// 16 registers: 8 columns would spill, 4 do not.
+using Chunk = std::uint32_t;
+#endif
+inline constexpr int kChunk = sizeof(Chunk);
 
 // Column-major bytes from lane-major chunks, for the int16 kernels, which
 // only rescore what saturated and need not be clever about it.
 template <int kLanes>
-inline void transpose_chunks(const std::uint32_t* chunks, std::uint8_t* columns) {
+inline void transpose_chunks(const Chunk* chunks, std::uint8_t* columns) {
   for (int lane = 0; lane < kLanes; ++lane) {
     for (int c = 0; c < kChunk; ++c) columns[c * kLanes + lane] = static_cast<std::uint8_t>(chunks[lane] >> (8 * c));
   }
@@ -62,9 +76,9 @@ inline void transpose_chunks(const std::uint32_t* chunks, std::uint8_t* columns)
 inline __m512i permute_bytes(__m512i index, __m512i table) {
   return _mm512_maskz_permutexvar_epi8(~__mmask64{0}, index, table);
 }
-template <int kImm>
-inline __m512i shuffle_blocks(__m512i a, __m512i b) {
-  return _mm512_maskz_shuffle_i64x2(~__mmask8{0}, a, b, kImm);
+// 64-bit blocks of a (indices 0..7) and b (8..15).
+inline __m512i permute_blocks(__m512i a, __m512i index, __m512i b) {
+  return _mm512_maskz_permutex2var_epi64(~__mmask8{0}, a, index, b);
 }
 
 struct Ops8 {
@@ -80,27 +94,43 @@ struct Ops8 {
   static Vec adds(Vec a, Vec b) { return _mm512_adds_epi8(a, b); }
   static Vec subs(Vec a, Vec b) { return _mm512_subs_epi8(a, b); }
   static Vec max(Vec a, Vec b) { return _mm512_max_epi8(a, b); }
-  static Vec min(Vec a, Vec b) { return _mm512_min_epi8(a, b); }
   static Vec max_spread(Vec a, Vec b) { return _mm512_mask_mov_epi8(a, _mm512_cmpgt_epi8_mask(b, a), b); }
+  using Lanes = __mmask64;
+  static Lanes reset_lanes(Vec keep) { return _mm512_cmpeq_epi8_mask(keep, set1(kFloor)); }
+  static Vec reset(Vec v, Lanes lanes) { return _mm512_mask_mov_epi8(v, lanes, set1(kFloor)); }
   static bool any_equal(Vec a, Vec b) { return _mm512_cmpeq_epi8_mask(a, b) != 0; }
-  // Four registers of 16 lanes x 4 residues: a byte permute groups each
-  // register by residue, then two rounds of 128-bit shuffles gather each
-  // residue's four groups.
-  static void load_columns(const std::uint32_t* chunks, Column* out) {
-    const __m512i by_residue = _mm512_set_epi32(0x3f3b3733, 0x2f2b2723, 0x1f1b1713, 0x0f0b0703,  //
-                                                0x3e3a3632, 0x2e2a2622, 0x1e1a1612, 0x0e0a0602,  //
-                                                0x3d393531, 0x2d292521, 0x1d191511, 0x0d090501,  //
-                                                0x3c383430, 0x2c282420, 0x1c181410, 0x0c080400);
-    __m512i z[4];
-    for (int k = 0; k < 4; ++k) z[k] = permute_bytes(by_residue, _mm512_load_si512(chunks + 16 * k));
-    const __m512i low01 = shuffle_blocks<0x44>(z[0], z[1]);
-    const __m512i low23 = shuffle_blocks<0x44>(z[2], z[3]);
-    const __m512i high01 = shuffle_blocks<0xee>(z[0], z[1]);
-    const __m512i high23 = shuffle_blocks<0xee>(z[2], z[3]);
-    out[0] = shuffle_blocks<0x88>(low01, low23);
-    out[1] = shuffle_blocks<0xdd>(low01, low23);
-    out[2] = shuffle_blocks<0x88>(high01, high23);
-    out[3] = shuffle_blocks<0xdd>(high01, high23);
+  // Eight registers of 8 lanes x 8 residues: a byte permute groups each
+  // register by residue (one 64-bit block per residue), then three rounds of
+  // two-register block permutes transpose the 8 x 8 blocks.
+  static void load_columns(const Chunk* chunks, Column* out) {
+    const __m512i by_residue = _mm512_set_epi64(0x3f372f271f170f07, 0x3e362e261e160e06, 0x3d352d251d150d05,
+                                                0x3c342c241c140c04, 0x3b332b231b130b03, 0x3a322a221a120a02,
+                                                0x3931292119110901, 0x3830282018100800);
+    __m512i z[8];
+    for (int k = 0; k < 8; ++k) z[k] = permute_bytes(by_residue, _mm512_load_si512(chunks + 8 * k));
+    // Round r interleaves runs of 2^r blocks from the two registers.
+    const __m512i low1 = _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0);
+    const __m512i high1 = _mm512_set_epi64(15, 7, 14, 6, 13, 5, 12, 4);
+    const __m512i low2 = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0);
+    const __m512i high2 = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
+    const __m512i low3 = _mm512_set_epi64(11, 10, 9, 8, 3, 2, 1, 0);
+    const __m512i high3 = _mm512_set_epi64(15, 14, 13, 12, 7, 6, 5, 4);
+    __m512i a[8], b[8];
+    for (int k = 0; k < 4; ++k) {
+      a[k] = permute_blocks(z[2 * k], low1, z[2 * k + 1]);  // residues 0..3
+      a[k + 4] = permute_blocks(z[2 * k], high1, z[2 * k + 1]);  // residues 4..7
+    }
+    for (int half = 0; half < 2; ++half) {
+      for (int k = 0; k < 2; ++k) {
+        const int in = 4 * half + 2 * k;
+        b[4 * half + k] = permute_blocks(a[in], low2, a[in + 1]);       // residues 4 half + 0, 1
+        b[4 * half + k + 2] = permute_blocks(a[in], high2, a[in + 1]);  // residues 4 half + 2, 3
+      }
+    }
+    for (int pair = 0; pair < 4; ++pair) {
+      out[2 * pair] = permute_blocks(b[2 * pair], low3, b[2 * pair + 1]);
+      out[2 * pair + 1] = permute_blocks(b[2 * pair], high3, b[2 * pair + 1]);
+    }
   }
   // VBMI's byte permute indexes 64 table bytes with the low 6 bits of each
   // code: one instruction looks up 64 lanes.
@@ -120,10 +150,12 @@ struct Ops16 {
   static Vec adds(Vec a, Vec b) { return _mm512_adds_epi16(a, b); }
   static Vec subs(Vec a, Vec b) { return _mm512_subs_epi16(a, b); }
   static Vec max(Vec a, Vec b) { return _mm512_max_epi16(a, b); }
-  static Vec min(Vec a, Vec b) { return _mm512_min_epi16(a, b); }
   static Vec max_spread(Vec a, Vec b) { return _mm512_mask_mov_epi16(a, _mm512_cmpgt_epi16_mask(b, a), b); }
+  using Lanes = __mmask32;
+  static Lanes reset_lanes(Vec keep) { return _mm512_cmpeq_epi16_mask(keep, set1(kFloor)); }
+  static Vec reset(Vec v, Lanes lanes) { return _mm512_mask_mov_epi16(v, lanes, set1(kFloor)); }
   static bool any_equal(Vec a, Vec b) { return _mm512_cmpeq_epi16_mask(a, b) != 0; }
-  static void load_columns(const std::uint32_t* chunks, Column* out) {
+  static void load_columns(const Chunk* chunks, Column* out) {
     alignas(64) std::uint8_t columns[kChunk * kLanes];
     transpose_chunks<kLanes>(chunks, columns);
     for (int c = 0; c < kChunk; ++c) {
@@ -156,13 +188,15 @@ struct Ops8 {
   static Vec adds(Vec a, Vec b) { return _mm256_adds_epi8(a, b); }
   static Vec subs(Vec a, Vec b) { return _mm256_subs_epi8(a, b); }
   static Vec max(Vec a, Vec b) { return _mm256_max_epi8(a, b); }
-  static Vec min(Vec a, Vec b) { return _mm256_min_epi8(a, b); }
   static Vec max_spread(Vec a, Vec b) { return _mm256_max_epi8(a, b); }
+  using Lanes = Vec;
+  static Lanes reset_lanes(Vec keep) { return keep; }
+  static Vec reset(Vec v, Lanes keep) { return _mm256_min_epi8(v, keep); }
   static bool any_equal(Vec a, Vec b) { return _mm256_movemask_epi8(_mm256_cmpeq_epi8(a, b)) != 0; }
   // Four registers of 8 lanes x 4 residues: pshufb groups each 128-bit half
   // by residue, a dword permute pairs the halves, and a 4 x 4 transpose of
   // 64-bit blocks gathers each residue's four groups.
-  static void load_columns(const std::uint32_t* chunks, Column* out) {
+  static void load_columns(const Chunk* chunks, Column* out) {
     const __m256i by_residue =
         _mm256_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,  //
                          0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
@@ -205,10 +239,12 @@ struct Ops16 {
   static Vec adds(Vec a, Vec b) { return _mm256_adds_epi16(a, b); }
   static Vec subs(Vec a, Vec b) { return _mm256_subs_epi16(a, b); }
   static Vec max(Vec a, Vec b) { return _mm256_max_epi16(a, b); }
-  static Vec min(Vec a, Vec b) { return _mm256_min_epi16(a, b); }
   static Vec max_spread(Vec a, Vec b) { return _mm256_max_epi16(a, b); }
+  using Lanes = Vec;
+  static Lanes reset_lanes(Vec keep) { return keep; }
+  static Vec reset(Vec v, Lanes keep) { return _mm256_min_epi16(v, keep); }
   static bool any_equal(Vec a, Vec b) { return _mm256_movemask_epi8(_mm256_cmpeq_epi16(a, b)) != 0; }
-  static void load_columns(const std::uint32_t* chunks, Column* out) {
+  static void load_columns(const Chunk* chunks, Column* out) {
     alignas(64) std::uint8_t columns[kChunk * kLanes];
     transpose_chunks<kLanes>(chunks, columns);
     for (int c = 0; c < kChunk; ++c) {

@@ -8,8 +8,8 @@
 // - the scores of a query letter against the lanes' subject residues come
 //   from a byte permute of that letter's matrix row (a pshufb pair on AVX2),
 //   done once per pass for every letter and then read back by query residue;
-// - a pass down the query covers 4 subject columns (one uint32 of residues
-//   per lane; 8 measured no faster), so F and the previous row's H stay in
+// - a pass down the query covers 8 subject columns on AVX-512 (4 on AVX2,
+//   whose 16 registers would spill 8), so F and the previous row's H stay in
 //   registers and only one H and one E per query row go to memory per pass;
 // - signed saturating int8 biased at -128: the saturation is the zero floor
 //   of local alignment, free. A subject that reaches the top stops at once
@@ -42,8 +42,8 @@
 
 namespace swl::interseq_kernels {
 
-// Subject columns per pass down the query: one uint32 of residue codes.
-inline constexpr int kColumns = 4;
+// Subject columns per pass down the query, at most (each ISA sets its own).
+inline constexpr int kMaxColumns = 8;
 inline constexpr int kMaxLanes = 64;
 inline constexpr int kVectorBytes = 64;
 inline constexpr int kLetters = 24;
@@ -80,8 +80,8 @@ struct Job {
 struct Scratch {
   std::uint8_t* h;        // query_length vectors: H of the last column of the previous pass
   std::uint8_t* e;        // query_length vectors: E entering the next pass
-  std::uint8_t* profile;  // kLetters * kColumns vectors
-  std::uint32_t* chunks;  // kMaxLanes: each lane's residue codes for this pass
+  std::uint8_t* profile;  // kLetters * kMaxColumns vectors
+  std::uint8_t* chunks;   // kMaxLanes * kMaxColumns: each lane's residue codes for this pass
   std::uint8_t* best;     // one vector
   std::uint8_t* keep;     // one vector: lane ceiling to keep, floor to reset
   const std::uint8_t** next;  // kMaxLanes: each lane's next residue
@@ -98,12 +98,14 @@ struct Scratch {
 namespace swl::interseq_kernels::SWL_ISA {
 
 namespace simd = swl::interseq_simd::SWL_ISA;
-static_assert(simd::kChunk == kColumns, "one uint32 of residue codes per lane per pass");
+// Subject columns per pass: one simd::Chunk of residue codes per lane.
+inline constexpr int kColumns = simd::kChunk;
+static_assert(kColumns <= kMaxColumns, "the scratch holds kMaxColumns columns");
 static_assert(simd::kRowBytes == kRowBytes && simd::kRow16Offset == kRow16Offset, "one score-row layout");
 
 // One pass: kColumns subject columns, every query row. With Reset, lanes
 // whose new sequence starts here read a zero H and E from the previous
-// column; keeping that as a separate loop spares the two min() per row in
+// column; keeping that as a separate loop spares the two resets per row in
 // passes where no lane starts over.
 template <class Ops, bool Reset>
 inline void sweep(const Job& job, const Scratch& s) {
@@ -111,7 +113,7 @@ inline void sweep(const Job& job, const Scratch& s) {
   const Vec floor = Ops::set1(Ops::kFloor);
   const Vec open_extend = Ops::set1(job.gap_open_extend);
   const Vec extend = Ops::set1(job.gap_extend);
-  [[maybe_unused]] const Vec keep = Ops::load(s.keep);
+  [[maybe_unused]] const typename Ops::Lanes starting = Ops::reset_lanes(Ops::load(s.keep));
   const Vec* profile = reinterpret_cast<const Vec*>(s.profile);
   Vec* h_store = reinterpret_cast<Vec*>(s.h);
   Vec* e_store = reinterpret_cast<Vec*>(s.e);
@@ -138,8 +140,8 @@ inline void sweep(const Job& job, const Scratch& s) {
     h_left_up = Ops::load(h_store + i);
     Vec e = Ops::load(e_store + i);
     if constexpr (Reset) {
-      h_left_up = Ops::min(h_left_up, keep);
-      e = Ops::min(e, keep);
+      h_left_up = Ops::reset(h_left_up, starting);
+      e = Ops::reset(e, starting);
     }
 #pragma GCC unroll 8
     for (int c = 0; c < kColumns; ++c) {
@@ -189,7 +191,9 @@ void search(const Job& job, const Scratch& s) {
   using Vec = typename Ops::Vec;
   using Elem = typename Ops::Elem;
   using Column = typename Ops::Column;
+  using Chunk = simd::Chunk;
   constexpr int kLanes = Ops::kLanes;
+  Chunk* chunks = reinterpret_cast<Chunk*>(s.chunks);
   Elem* best = reinterpret_cast<Elem*>(s.best);
   Elem* keep = reinterpret_cast<Elem*>(s.keep);
 
@@ -219,20 +223,20 @@ void search(const Job& job, const Scratch& s) {
       const std::uint32_t left = s.left[lane];
       const std::uint8_t* next = s.next[lane];
       if (left > static_cast<std::uint32_t>(kColumns)) {
-        std::uint32_t chunk;
+        Chunk chunk;
         __builtin_memcpy(&chunk, next, sizeof chunk);
-        s.chunks[lane] = chunk;
+        chunks[lane] = chunk;
         // The lanes read 64 sequences scattered over the database, more
         // streams than the hardware prefetcher follows: ask one line ahead.
         prefetch(next + 64);
         s.next[lane] = next + kColumns;
         s.left[lane] = left - kColumns;
       } else {
-        std::uint32_t chunk = 0;
+        Chunk chunk = 0;
         for (int c = kColumns - 1; c >= 0; --c) {
           chunk = (chunk << 8) | (static_cast<std::uint32_t>(c) < left ? next[c] : kPadCode);
         }
-        s.chunks[lane] = chunk;
+        chunks[lane] = chunk;
         if (left > 0) {
           s.left[lane] = 0;
           s.finishing[finishing++] = static_cast<std::uint32_t>(lane);
@@ -240,7 +244,7 @@ void search(const Job& job, const Scratch& s) {
       }
     }
     Column columns[kColumns];
-    Ops::load_columns(s.chunks, columns);
+    Ops::load_columns(chunks, columns);
     Vec* profile = reinterpret_cast<Vec*>(s.profile);
     for (int k = 0; k < job.letter_count; ++k) {
       const std::uint8_t letter = job.letters[k];
@@ -328,7 +332,7 @@ constexpr int kMaxNarrowOpenExtend = 127;
 
 struct ThreadScratch {
   AlignedBuffer<std::uint8_t> h, e, profile, best, keep;
-  AlignedBuffer<std::uint32_t> chunks;
+  AlignedBuffer<std::uint8_t> chunks;
   std::array<const std::uint8_t*, kMaxLanes> next{};
   std::array<std::uint32_t, kMaxLanes> left{}, slot{}, finishing{};
   std::array<std::size_t, 2> claimed{};
@@ -336,10 +340,10 @@ struct ThreadScratch {
   explicit ThreadScratch(std::size_t query_length)
       : h(query_length * kVectorBytes),
         e(query_length * kVectorBytes),
-        profile(static_cast<std::size_t>(kLetters) * kColumns * kVectorBytes),
+        profile(static_cast<std::size_t>(kLetters) * kMaxColumns * kVectorBytes),
         best(kVectorBytes),
         keep(kVectorBytes),
-        chunks(kMaxLanes) {}
+        chunks(static_cast<std::size_t>(kMaxLanes) * kMaxColumns) {}
   Scratch view() {
     return {h.data(), e.data(), profile.data(), chunks.data(), best.data(), keep.data(),
             next.data(), left.data(),  slot.data(),  finishing.data(), claimed.data()};
