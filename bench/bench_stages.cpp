@@ -69,8 +69,20 @@ Workload load_workload() {
     const unsigned long long count = std::strtoull(count_text, &end, 10);
     if (*end != '\0' || count == 0) throw swl::InputError("SWL_BENCH_SYNTHETIC must be a positive count");
     const std::uint64_t seed = env("SWL_BENCH_SEED") ? std::strtoull(env("SWL_BENCH_SEED"), nullptr, 10) : 1;
-    w.db = Database::from_sequences(swl::synthetic_database(seed, count));
+    // One length for every sequence: lanes of the inter-sequence kernel then
+    // start and end together, which shows its inner loop with almost no
+    // refill work, against the ragged lengths of a real database.
+    std::size_t min_length = 20, max_length = 5000;
+    if (const char* length_text = env("SWL_BENCH_LENGTH")) {
+      const unsigned long long length = std::strtoull(length_text, &end, 10);
+      if (*end != '\0' || length == 0 || length > 1000000) {
+        throw swl::InputError("SWL_BENCH_LENGTH must be a length from 1 to 1000000");
+      }
+      min_length = max_length = static_cast<std::size_t>(length);
+    }
+    w.db = Database::from_sequences(swl::synthetic_database(seed, count, min_length, max_length));
     w.db_description = "synthetic, seed " + std::to_string(seed);
+    if (min_length == max_length) w.db_description += ", every sequence " + std::to_string(min_length) + " long";
   } else {
     const std::string db_path = env("SWL_BENCH_DB") ? env("SWL_BENCH_DB") : data_dir + "tursiops_sample.fa";
     w.db = Database::from_fasta(db_path);
