@@ -88,6 +88,27 @@ def test_missing_peers_are_listed_not_faked(ladder_run):
             assert row["note"].startswith("not installed") and row["gcups"] is None
 
 
+def test_installed_peers_pass_verification(ladder_run):
+    # A peer that is installed but disagrees is a broken adapter (gap
+    # convention, alphabet, result order), not a result to publish.
+    report = json.loads((ladder_run[1] / "ladder.json").read_text())
+    for row in report["rungs"]:
+        if row["kind"] == "peer" and row["verified"] is not None:
+            assert row["verified"] is True, (row["name"], row["note"])
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_pyopal_adapter_scores_as_scalar(threads):
+    pytest.importorskip("pyopal")
+    candidate = next(c for c in ladder.peer_candidates() if c.name == "pyopal")
+    subjects = [(name, sequence) for name, _, sequence in swladder.read_fasta(DATA / "tursiops_sample.fa")[:50]]
+    subjects += [("selenoprotein", "MKUCAGUWLLOJKAAGW"), ("lowercase", "mkwvtfisll")]
+    query = swladder.read_fasta(DATA / "queries.fa")[1][2][:200] + "U"
+    db = swladder.Database(subjects)
+    expected = swladder.search(query, db, stage="scalar").tolist()
+    assert candidate.search(query, db, subjects, threads).scores == expected
+
+
 def test_markdown_table_names_every_row(ladder_run):
     text = (ladder_run[1] / "ladder.md").read_text()
     report = json.loads((ladder_run[1] / "ladder.json").read_text())
