@@ -299,7 +299,6 @@ def _pyopal_candidate() -> Candidate:
     # Opal's encoded database, built once per database prefix (as ours is),
     # so that only the search is timed. Holding the Database keeps its id unique.
     encoded: dict[int, tuple[_api.Database, object]] = {}
-    pools: dict[int, ThreadPool] = {}
 
     def search(query, db, subjects, threads):
         key = id(db)
@@ -310,10 +309,10 @@ def _pyopal_candidate() -> Candidate:
         if threads <= 1:
             hits = aligner.align(as_opal(query), database, mode="score", algorithm="sw")
         else:
-            pool = pools.get(threads) or pools.setdefault(threads, ThreadPool(threads))
             # Chunks come back in any order: each hit names its subject.
-            hits = list(pyopal.align(as_opal(query), database, "BLOSUM62", gap_open=12, gap_extend=1,
-                                     mode="score", algorithm="sw", threads=threads, pool=pool))
+            with ThreadPool(threads) as pool:
+                hits = list(pyopal.align(as_opal(query), database, "BLOSUM62", gap_open=12, gap_extend=1,
+                                         mode="score", algorithm="sw", threads=threads, pool=pool))
         scores = [0] * len(subjects)
         for hit in hits:
             scores[hit.target_index] = hit.score
