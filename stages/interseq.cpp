@@ -20,7 +20,9 @@
 //   the longest subject of a batch, and only the shortest subjects are left
 //   for the final drain;
 // - on AVX-512 a third of the maxima become compare-and-masked-move, which
-//   runs beside the saturating arithmetic instead of on its single port.
+//   runs beside the saturating arithmetic instead of on its single port; the
+//   best score is kept in two running maxima so that the longer latency of
+//   that pair does not chain through a whole row.
 #include <cstddef>
 #include <cstdint>
 
