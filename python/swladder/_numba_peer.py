@@ -7,10 +7,7 @@ from __future__ import annotations
 import numba  # type: ignore[import-not-found]
 import numpy as np
 
-from . import _core
-
-_ALPHABET = _core.ALPHABET
-_CODES = {letter: code for code, letter in enumerate(_ALPHABET)}
+from . import _core, baseline
 
 
 @numba.njit(cache=False, nogil=True)
@@ -38,10 +35,12 @@ def _score(profile: np.ndarray, subject: np.ndarray, open_extend: int, extend: i
 
 def numba_search(query: str, subjects: list[str], gap_open: int = 11, gap_extend: int = 1) -> list[int]:
     _, table = _core.matrix("BLOSUM62")
-    codes = np.array([_CODES[c] for c in query], dtype=np.int64)
+    # The package's own encoding: lowercase as uppercase, U, O, J... as X.
+    codes = np.array(baseline.encode(query), dtype=np.int64)
     profile = np.ascontiguousarray(np.asarray(table, dtype=np.int32)[:, codes])
     return [
-        int(_score(profile, np.array([_CODES[c] for c in subject], dtype=np.int64), gap_open + gap_extend, gap_extend))
+        int(_score(profile, np.array(baseline.encode(subject, "subject"), dtype=np.int64), gap_open + gap_extend,
+                   gap_extend))
         if subject and query else 0
         for subject in subjects
     ]

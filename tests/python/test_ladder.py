@@ -97,13 +97,13 @@ def test_installed_peers_pass_verification(ladder_run):
             assert row["verified"] is True, (row["name"], row["note"])
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-def test_pyopal_adapter_scores_as_scalar(threads):
-    pytest.importorskip("pyopal")
-    candidate = next(c for c in ladder.peer_candidates() if c.name == "pyopal")
-    subjects = [(name, sequence) for name, _, sequence in swladder.read_fasta(DATA / "tursiops_sample.fa")[:50]]
+@pytest.mark.parametrize(("peer", "threads"), [("pyopal", 1), ("pyopal", 2), ("numba", 1)])
+def test_python_peer_adapters_score_as_scalar(peer, threads):
+    pytest.importorskip(peer)
+    candidate = next(c for c in ladder.peer_candidates() if c.name == peer)
+    subjects = [(name, sequence) for name, _, sequence in swladder.read_fasta(DATA / "tursiops_sample.fa")[:30]]
     subjects += [("selenoprotein", "MKUCAGUWLLOJKAAGW"), ("lowercase", "mkwvtfisll")]
-    query = swladder.read_fasta(DATA / "queries.fa")[1][2][:200] + "U"
+    query = swladder.read_fasta(DATA / "queries.fa")[1][2][:120] + "U"
     db = swladder.Database(subjects)
     expected = swladder.search(query, db, stage="scalar").tolist()
     assert candidate.search(query, db, subjects, threads).scores == expected
