@@ -20,6 +20,10 @@
 //                            masked move use the other; moving some of the
 //                            maxima there balances the two ports. Plain max
 //                            on AVX2, whose max already has two ports.
+//   kBestChains              running maxima the best score is split over, so
+//                            that its chain of max_spread does not set the
+//                            pace: 2 where max_spread takes 4 cycles, 1 where
+//                            it is a plain max (a second would spill on AVX2)
 //   Lanes, reset_lanes(keep), reset(v, lanes)
 //                            the lanes whose subject starts over (keep holds
 //                            the floor there and the ceiling elsewhere), and
@@ -95,6 +99,7 @@ struct Ops8 {
   static Vec subs(Vec a, Vec b) { return _mm512_subs_epi8(a, b); }
   static Vec max(Vec a, Vec b) { return _mm512_max_epi8(a, b); }
   static Vec max_spread(Vec a, Vec b) { return _mm512_mask_mov_epi8(a, _mm512_cmpgt_epi8_mask(b, a), b); }
+  static constexpr int kBestChains = 2;
   using Lanes = __mmask64;
   static Lanes reset_lanes(Vec keep) { return _mm512_cmpeq_epi8_mask(keep, set1(kFloor)); }
   static Vec reset(Vec v, Lanes lanes) { return _mm512_mask_mov_epi8(v, lanes, set1(kFloor)); }
@@ -151,6 +156,7 @@ struct Ops16 {
   static Vec subs(Vec a, Vec b) { return _mm512_subs_epi16(a, b); }
   static Vec max(Vec a, Vec b) { return _mm512_max_epi16(a, b); }
   static Vec max_spread(Vec a, Vec b) { return _mm512_mask_mov_epi16(a, _mm512_cmpgt_epi16_mask(b, a), b); }
+  static constexpr int kBestChains = 2;
   using Lanes = __mmask32;
   static Lanes reset_lanes(Vec keep) { return _mm512_cmpeq_epi16_mask(keep, set1(kFloor)); }
   static Vec reset(Vec v, Lanes lanes) { return _mm512_mask_mov_epi16(v, lanes, set1(kFloor)); }
@@ -189,6 +195,7 @@ struct Ops8 {
   static Vec subs(Vec a, Vec b) { return _mm256_subs_epi8(a, b); }
   static Vec max(Vec a, Vec b) { return _mm256_max_epi8(a, b); }
   static Vec max_spread(Vec a, Vec b) { return _mm256_max_epi8(a, b); }
+  static constexpr int kBestChains = 1;
   using Lanes = Vec;
   static Lanes reset_lanes(Vec keep) { return keep; }
   static Vec reset(Vec v, Lanes keep) { return _mm256_min_epi8(v, keep); }
@@ -240,6 +247,7 @@ struct Ops16 {
   static Vec subs(Vec a, Vec b) { return _mm256_subs_epi16(a, b); }
   static Vec max(Vec a, Vec b) { return _mm256_max_epi16(a, b); }
   static Vec max_spread(Vec a, Vec b) { return _mm256_max_epi16(a, b); }
+  static constexpr int kBestChains = 1;
   using Lanes = Vec;
   static Lanes reset_lanes(Vec keep) { return keep; }
   static Vec reset(Vec v, Lanes keep) { return _mm256_min_epi16(v, keep); }

@@ -119,10 +119,13 @@ inline void sweep(const Job& job, const Scratch& s) {
   const Vec* profile = reinterpret_cast<const Vec*>(s.profile);
   Vec* h_store = reinterpret_cast<Vec*>(s.h);
   Vec* e_store = reinterpret_cast<Vec*>(s.e);
-  // Two running maxima, even and odd columns: a compare and masked move
-  // takes 4 cycles, and one chain through all 8 columns of a row would come
-  // close to the row's own issue time.
-  Vec best[2] = {Ops::load(s.best), Ops::load(s.best)};
+  // Running maxima by column, Ops::kBestChains of them: on AVX-512 a compare
+  // and masked move takes 4 cycles, and one chain through all 8 columns of a
+  // row would come close to the row's own issue time.
+  constexpr int kChains = Ops::kBestChains;
+  Vec best[kChains];
+#pragma GCC unroll 2
+  for (int k = 0; k < kChains; ++k) best[k] = Ops::load(s.best);
   Vec h_up[kColumns];  // H of the previous row, one per column
   Vec f[kColumns];     // F entering this row, one per column
 #pragma GCC unroll 8
@@ -156,7 +159,7 @@ inline void sweep(const Job& job, const Scratch& s) {
       // update stays a plain max.
       Vec h = Ops::max_spread(h_diagonal[c], f[c]);
       h = Ops::max(h, e);
-      best[c & 1] = Ops::max_spread(best[c & 1], h);
+      best[c % kChains] = Ops::max_spread(best[c % kChains], h);
       const Vec h_open = Ops::subs(h, open_extend);
       e = Ops::max(Ops::subs(e, extend), h_open);
       f[c] = Ops::max_spread(Ops::subs(f[c], extend), h_open);
@@ -165,7 +168,9 @@ inline void sweep(const Job& job, const Scratch& s) {
     Ops::store(h_store + i, h_up[kColumns - 1]);
     Ops::store(e_store + i, e);
   }
-  Ops::store(s.best, Ops::max(best[0], best[1]));
+#pragma GCC unroll 2
+  for (int k = 1; k < kChains; ++k) best[0] = Ops::max(best[0], best[k]);
+  Ops::store(s.best, best[0]);
 }
 
 // Prefetch never faults, so the address may lie past the database's end.
