@@ -18,7 +18,9 @@
 //   draw on, and when a lane's subject ends the next one starts in that lane
 //   at the next pass (its H and E reset there). Lanes do not idle waiting for
 //   the longest subject of a batch, and only the shortest subjects are left
-//   for the final drain;
+//   for the final drain. A subject longer than a lane's share of the whole
+//   database would still run alone at the end: those few go to the striped
+//   kernel instead;
 // - on AVX-512 a third of the maxima become compare-and-masked-move, which
 //   runs beside the saturating arithmetic instead of on its single port; the
 //   best score is kept in two running maxima so that the longer latency of
@@ -458,9 +460,19 @@ class InterseqStage final : public Stage {
     const bool wide_only = job.gap_open_extend > kMaxNarrowOpenExtend;
     const int lanes8 = kernels.narrow_lanes;
 
-    // Level 1, int8 lanes: everything, unless the gap penalties need int16.
+    // Level 0, the striped kernel: subjects longer than a lane's share.
+    // Level 1, int8 lanes: everything else, unless the gap penalties need int16.
     // Level 2, int16 lanes: what saturated (still longest first).
     std::vector<std::uint32_t> pending = subjects;
+    const std::vector<std::uint32_t> outliers =
+        take_outliers(pending, db, threads, wide_only ? lanes8 / 2 : lanes8);
+    std::size_t outliers_rescored = 0;
+    if (!outliers.empty()) {
+      const SearchResult part = get_stage("openmp").search(query, db.subset(outliers), scoring,
+                                                           {threads, std::string(kKernels[choice].name)});
+      for (std::size_t k = 0; k < outliers.size(); ++k) result.scores[outliers[k]] = part.scores[k];
+      outliers_rescored = part.rescored;
+    }
     bool first_level = true;
     for (const bool narrow : {true, false}) {
       if (pending.empty() || (narrow && wide_only)) continue;
@@ -469,7 +481,7 @@ class InterseqStage final : public Stage {
       pending = saturated_only(pending, saturated);
       if (first_level) {
         result.threads = used;
-        result.rescored = pending.size();
+        result.rescored = pending.size() + outliers_rescored;
         first_level = false;
       }
     }
@@ -479,6 +491,28 @@ class InterseqStage final : public Stage {
   }
 
  private:
+  // Lane refill keeps lanes busy only while the queue lasts. A subject longer
+  // than a lane's fair share of the residues (all of them over all lanes of
+  // all threads) still runs in its lane after the rest have drained, holding
+  // the whole vector for one alignment; in a small database with a long tail
+  // of lengths that doubled the search time. Such subjects (`pending` is
+  // longest first, so they lead it) are taken out for the striped kernel,
+  // which is quick on one long subject. Below two lanes' worth of subjects
+  // per lane nothing is taken: the lanes would not fill anyway.
+  static std::vector<std::uint32_t> take_outliers(std::vector<std::uint32_t>& pending, const Database& db,
+                                                  int threads, int lanes) {
+    const std::size_t lanes_in_all = static_cast<std::size_t>(threads) * static_cast<std::size_t>(lanes);
+    if (pending.size() < 2 * lanes_in_all) return {};
+    std::size_t residues = 0;
+    for (const std::uint32_t index : pending) residues += db.length(index);
+    const std::size_t share = residues / lanes_in_all;
+    std::size_t count = 0;
+    while (count < pending.size() && db.length(pending[count]) > share) ++count;
+    std::vector<std::uint32_t> outliers(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(count));
+    pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(count));
+    return outliers;
+  }
+
   static std::vector<std::uint32_t> saturated_only(const std::vector<std::uint32_t>& subjects,
                                                    std::vector<std::uint8_t>& saturated) {
     std::vector<std::uint32_t> out;

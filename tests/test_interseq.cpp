@@ -131,6 +131,27 @@ TEST(Interseq, LaneRefillOverManySubjectsOfEveryLength) {
   }
 }
 
+TEST(Interseq, SubjectsLongerThanALanesShareAreExactToo) {
+  // Many short subjects and a few far longer than a lane's share of the
+  // residues: those go to the striped kernel instead of holding a lane after
+  // the rest have drained. One long subject is a close homolog (its int8
+  // score saturates), one is poly-W (past int16 for a poly-W query).
+  SplitMix64 rng(19);
+  const std::string query = random_protein(rng, 400) + std::string(300, 'W');
+  std::vector<std::string> subjects;
+  for (int k = 0; k < 400; ++k) subjects.push_back(random_protein(rng, 30 + rng.below(120)));
+  subjects.insert(subjects.begin() + 17, mutate(rng, query.substr(0, 400), 0.05, 0.01) + random_protein(rng, 2600));
+  subjects.insert(subjects.begin() + 211, random_protein(rng, 3500));
+  subjects.push_back(std::string(3000, 'W'));
+  const Database db = Database::from_sequences(subjects);
+  const auto results = expect_exact(query, db, Scoring{}, "long outliers");
+  for (const auto& result : results) {
+    if (result.kernel != "scalar") {
+      EXPECT_GE(result.rescored, 2u) << result.kernel;
+    }
+  }
+}
+
 TEST(Interseq, GapPenaltiesAtTheEdgesOfTheNarrowLanes) {
   // gap_open + gap_extend of 127 is the most the int8 lanes subtract in one
   // step; 128 and beyond start in int16 lanes. Free opens, free extensions
