@@ -284,12 +284,12 @@ def _pyopal_candidate() -> Candidate:
         import pyopal  # type: ignore[import-not-found]
     except ImportError:
         return Candidate("pyopal", "peer", summary, True, None, missing="not installed (pip install pyopal)")
-    from multiprocessing.pool import ThreadPool
+    from scoring_matrices import ScoringMatrix  # type: ignore[import-not-found]  # a pyopal dependency
 
     # Opal charges gap_open + (k - 1) * gap_extend for a gap of length k, so
     # our 11/1 is its 12/1. Its BLOSUM62 alphabet is our 24 letters; letters we
     # read as X (U, O, J...) are given to it as X, so both score the same thing.
-    aligner = pyopal.Aligner("BLOSUM62", gap_open=12, gap_extend=1)
+    blosum62 = ScoringMatrix.from_name("BLOSUM62")
     letters = frozenset(_core.ALPHABET)
 
     def as_opal(sequence: str) -> str:
@@ -305,14 +305,10 @@ def _pyopal_candidate() -> Candidate:
         if key not in encoded:
             encoded.clear()
             encoded[key] = (db, pyopal.Database([as_opal(s) for _, s in subjects]))
-        database = encoded[key][1]
-        if threads <= 1:
-            hits = aligner.align(as_opal(query), database, mode="score", algorithm="sw")
-        else:
-            # Chunks come back in any order: each hit names its subject.
-            with ThreadPool(threads) as pool:
-                hits = list(pyopal.align(as_opal(query), database, "BLOSUM62", gap_open=12, gap_extend=1,
-                                         mode="score", algorithm="sw", threads=threads, pool=pool))
+        # One thread runs on this one; more split the database over a thread
+        # pool, whose chunks come back in any order: each hit names its subject.
+        hits = pyopal.align(as_opal(query), encoded[key][1], blosum62, gap_open=12, gap_extend=1,
+                            mode="score", algorithm="sw", threads=max(threads, 1))
         scores = [0] * len(subjects)
         for hit in hits:
             scores[hit.target_index] = hit.score
