@@ -4,7 +4,6 @@
 // reporting of kernel, threads and rescored subjects.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -184,14 +183,11 @@ TEST(Interseq, TitinSizePairIsExact) {
   const auto encoded = encode(query);
   const Scoring scoring;
   const auto expected = scalar().search(encoded, db, scoring).scores;
-  const auto start = std::chrono::steady_clock::now();
   const auto result = interseq().search(encoded, db, scoring, {2, ""});
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(result.scores, expected);
   EXPECT_EQ(result.kernel, default_kernel());
   EXPECT_GT(expected[0], 65535);
   EXPECT_EQ(result.rescored, result.kernel == "scalar" ? 0u : 3u);
-  RecordProperty("interseq_seconds", std::to_string(seconds));
 }
 
 TEST(Interseq, ReportsTheKernelAndThreadsThatRan) {
