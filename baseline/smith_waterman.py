@@ -138,10 +138,10 @@ def validate_penalties(gap_open: int, gap_extend: int) -> None:
 Matrix = dict[str, dict[str, int]]
 
 # Where the published tables live: next to this file once installed in the
-# package, kernels/matrices/ when run from the source tree.
+# package, core/matrices/ when run from the source tree.
 _MATRIX_DIRS = (
     Path(__file__).resolve().parent / "matrices",
-    Path(__file__).resolve().parent.parent / "kernels" / "matrices",
+    Path(__file__).resolve().parent.parent / "core" / "matrices",
 )
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")

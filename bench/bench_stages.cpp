@@ -300,7 +300,7 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("swl_database", w.db_description);
   benchmark::AddCustomContext("swl_queries", w.query_description);
   benchmark::AddCustomContext("swl_scoring", w.scoring.describe());
-  benchmark::AddCustomContext("swl_cpu_features", swl::cpu_features());
+  benchmark::AddCustomContext("swl_cpu_features", swl::kernels::cpu_features());
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

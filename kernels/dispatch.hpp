@@ -1,34 +1,83 @@
-// Run-time choice of a SIMD kernel, the way simdjson and highway do it: each
-// instruction set is compiled in its own translation unit (see swl_stage() in
-// CMakeLists.txt) and the CPU is asked at run time which of them may run.
-// SWLADDER_KERNEL=scalar|sse41|avx2|avx512 forces one.
+// Run-time choice of a SIMD kernel, from the one table in dispatch_table.def.
+// Each kernel family (striped, interseq) is compiled once per instruction-set
+// level it lists there, each time in its own translation unit with exactly
+// that level's flags; here the CPU is asked, once per process, which levels
+// may run, and a stage's request ("", a level name, or an alias) becomes one
+// kernel of the family. Models: simdutf's implementation objects, Highway's
+// dynamic dispatch.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace swl {
+#include "interseq_kernel.hpp"
+#include "striped_kernel.hpp"
 
-enum class Isa { scalar, sse41, avx2, avx512bw, avx512vbmi };
+namespace swl::kernels {
 
-bool cpu_supports(Isa isa);
-std::string cpu_features();  // "sse4.1 avx2 avx512bw avx512vbmi" as far as present
-
-struct KernelChoice {
-  std::string_view name;  // what users type and what SearchResult::kernel reports
-  Isa requires_isa;
+// "portable" is the scalar code every CPU runs; its kernel is named "scalar".
+enum class Level : std::uint8_t {
+  portable,
+#define SWL_ISA_LEVEL(level, features) level,
+#define SWL_KERNEL(family, level)
+#include "dispatch_table.def"
+#undef SWL_ISA_LEVEL
+#undef SWL_KERNEL
 };
 
-// Names of the kernels in `kernels` (best first) that this CPU runs.
-std::vector<std::string> supported_kernels(std::span<const KernelChoice> kernels);
+std::string_view level_name(Level level);     // "scalar", "sse41", "avx2", ...
+std::string_view level_features(Level level);  // "sse4.1 avx2 bmi2" ("" for portable)
+std::span<const Level> all_levels();          // every level of the table, portable first
 
-// The index of the kernel to run. An explicit request must name a kernel of
-// this stage that the CPU runs; SWLADDER_KERNEL is honoured by every stage
-// that has a kernel of that name (and is an error if the CPU cannot run it);
-// otherwise the first supported kernel wins.
-std::size_t choose_kernel(std::span<const KernelChoice> kernels, std::string_view requested,
-                          std::string_view stage_name);
+// Whether this CPU (as masked by SWLADDER_CPU_FEATURES, see cpu.cpp) has
+// every feature of the level. Asked once per process.
+bool cpu_runs(Level level);
+// The table's features this CPU has, space-separated ("sse4.1 avx2 bmi2 ...").
+std::string cpu_features();
 
-}  // namespace swl
+// One compiled kernel of a family, at one level.
+struct StripedEntry {
+  Level level;
+  striped::Kernel kernel;
+};
+struct InterseqEntry {
+  Level level;
+  interseq::Kernel kernel;
+};
+
+// What a family offers, in order of preference, then the portable level,
+// whose kernel is empty: the stage runs its scalar code instead.
+class Family {
+ public:
+  std::string_view name() const { return name_; }
+  std::span<const Level> levels() const { return levels_; }
+  // Names of the levels this CPU runs, best first ("scalar" last).
+  std::vector<std::string> runnable() const;
+  // The level to run for a stage's request, throwing InputError for a name
+  // the family lacks or the CPU cannot run:
+  // - `requested` is a level name, "avx512" (the family's first AVX-512
+  //   level), or "" for the default;
+  // - the default is SWLADDER_KERNEL where that names a level of the family
+  //   (read once per process), else the first level this CPU runs. It is
+  //   resolved once and cached.
+  Level choose(std::string_view requested, std::string_view stage_name) const;
+
+  Family(std::string_view name, std::vector<Level> levels) : name_(name), levels_(std::move(levels)) {}
+
+ private:
+  std::string_view name_;
+  std::vector<Level> levels_;
+};
+
+const Family& striped_family();
+const Family& interseq_family();
+const Family& portable_family();  // for stages with scalar code only
+
+// The compiled kernel of a family at `level`; nullptr for the portable level.
+const striped::Kernel* striped_kernel(Level level);
+const interseq::Kernel* interseq_kernel(Level level);
+
+}  // namespace swl::kernels

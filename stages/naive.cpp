@@ -53,10 +53,13 @@ class NaiveStage final : public Stage {
  public:
   std::string_view name() const override { return "naive"; }
   std::string_view summary() const override { return "python_naive compiled: full matrices, map lookups"; }
+  // Three full int matrices per pair: verification keeps well inside memory
+  // and time.
+  double max_pair_cells() const override { return 4.0e7; }
 
  protected:
   SearchResult run(std::span<const std::uint8_t> query, const Database& db, const Scoring& scoring,
-                   const SearchOptions&) const override {
+                   const RunOptions&) const override {
     LetterMatrix matrix;
     for (int a = 0; a < kAlphabetSize; ++a) {
       for (int b = 0; b < kAlphabetSize; ++b) matrix[kAlphabet[a]][kAlphabet[b]] = scoring.matrix.score(a, b);

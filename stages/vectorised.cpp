@@ -31,14 +31,11 @@
 #include <climits>
 
 #include "alphabet.hpp"
-#include "dispatch.hpp"
 #include "stage.hpp"
 
 namespace swl::stages {
 
 namespace {
-
-constexpr std::array<KernelChoice, 1> kKernels = {{{"eigen", Isa::scalar}}};
 
 using Array = Eigen::Array<std::int32_t, Eigen::Dynamic, 1>;
 using Eigen::Index;
@@ -117,12 +114,12 @@ class VectorisedStage final : public Stage {
   std::string_view summary() const override {
     return "numpy style with Eigen: anti-diagonal sweep, int32 arrays, reversed subject";
   }
-  std::vector<std::string> kernels() const override { return supported_kernels(kKernels); }
+  // Eigen vectorises for whatever the portable build targets: one kernel.
+  std::vector<std::string> kernels() const override { return {"eigen"}; }
 
  protected:
   SearchResult run(std::span<const std::uint8_t> query, const Database& db, const Scoring& scoring,
-                   const SearchOptions& options) const override {
-    const KernelChoice& kernel = kKernels[choose_kernel(kKernels, options.kernel, name())];
+                   const RunOptions&) const override {
 
     // The score of query letter a against subject letter b is table[a * 24 + b]:
     // with the query's letters pre-multiplied, a diagonal's gather index is
@@ -135,7 +132,6 @@ class VectorisedStage final : public Stage {
 
     Workspace workspace(m, static_cast<Index>(db.max_length()));
     SearchResult result;
-    result.kernel = std::string(kernel.name);
     result.scores.reserve(db.size());
     for (std::size_t k = 0; k < db.size(); ++k) {
       result.scores.push_back(align_pair(query_rows, db.sequence(k), table, scoring.gap_open + scoring.gap_extend,

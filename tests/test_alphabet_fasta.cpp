@@ -65,10 +65,15 @@ TEST(Database, KeepsEveryRecordInOrderWithLengths) {
   EXPECT_EQ(db.prefix(2).size(), 2u);
   EXPECT_EQ(db.prefix(2).total_residues(), 3u);
   const std::vector<std::uint32_t> picked = {2, 0};
-  const Database sub = db.subset(picked);
-  EXPECT_EQ(sub.names(), (std::vector<std::string>{"z", "x"}));
-  EXPECT_EQ(sub.length(0), 5u);
-  EXPECT_EQ(sub.sequence(1)[0], db.sequence(0)[0]);
+  const DatabaseView view(db, picked);
+  ASSERT_EQ(view.size(), 2u);
+  EXPECT_EQ(view.index(0), 2u);
+  EXPECT_EQ(view.length(0), 5u);
+  EXPECT_EQ(view.sequence(1).data(), db.sequence(0).data());  // the database's own residues, not a copy
+  const DatabaseView all(db);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all.index(2), 2u);
+  EXPECT_EQ(all.length(1), 0u);
 }
 
 }  // namespace

@@ -30,18 +30,6 @@ std::string default_kernel() {
   return kernels.front();
 }
 
-// A homolog of `source`: substitutions and short insertions and deletions.
-std::string mutate(SplitMix64& rng, const std::string& source, double substitution, double indel) {
-  std::string out;
-  for (const char residue : source) {
-    const double u = rng.uniform();
-    if (u < indel / 2) continue;
-    if (u < indel) out += random_protein(rng, 1 + rng.below(5));
-    out += rng.uniform() < substitution ? random_protein(rng, 1)[0] : residue;
-  }
-  return out;
-}
-
 // Every kernel this CPU runs must give the scalar rung's scores, the SIMD
 // kernels on 1 and 2 threads (the portable kernel is the scalar rung itself,
 // run once). Returns the one-thread results, kernel by kernel.

@@ -82,6 +82,30 @@ TEST(Registry, LadderOrderStartsWithNaiveThenScalar) {
   EXPECT_THROW(get_stage("no-such-stage"), InputError);
 }
 
+TEST(Registry, OneReferenceRungCheckedAgainstTheRungBelowIt) {
+  std::size_t references = 0;
+  for (const Stage* stage : registry()) references += stage->is_reference();
+  EXPECT_EQ(references, 1u);
+  const Stage& reference = reference_stage();
+  EXPECT_EQ(reference.name(), "scalar");
+  EXPECT_EQ(&reference_for(reference), &get_stage("naive"));
+  for (const Stage* stage : registry()) {
+    if (stage != &reference) EXPECT_EQ(&reference_for(*stage), &reference) << stage->name();
+  }
+}
+
+TEST(Registry, EveryStageValidatesTheKernelItIsAskedFor) {
+  const Database db = Database::from_sequences({"ACDEFGHIK"});
+  for (const Stage* stage : registry()) {
+    EXPECT_THROW(stage->search(encode("ACD"), db, Scoring(), {1, "avx1024"}), InputError) << stage->name();
+    for (const std::string& kernel : stage->kernels()) {
+      EXPECT_EQ(stage->search(encode("ACD"), db, Scoring(), {1, kernel}).kernel, kernel) << stage->name();
+    }
+    // On empty input too: the request is checked before the shortcut.
+    EXPECT_THROW(stage->search(encode(""), db, Scoring(), {1, "avx1024"}), InputError) << stage->name();
+  }
+}
+
 TEST(Harness, ReportsTheFirstMismatch) {
   // A stage that is off by one on one subject must fail, with the case named.
   class OffByOne final : public Stage {
@@ -91,8 +115,8 @@ TEST(Harness, ReportsTheFirstMismatch) {
 
    protected:
     SearchResult run(std::span<const std::uint8_t> q, const Database& db, const Scoring& s,
-                     const SearchOptions& o) const override {
-      SearchResult result = get_stage("scalar").search(q, db, s, o);
+                     const RunOptions&) const override {
+      SearchResult result = get_stage("scalar").search(q, db, s);
       if (db.size() > 3 && q.size() == 64) result.scores[3] += 1;
       return result;
     }

@@ -13,7 +13,7 @@
 #include "errors.hpp"
 #include "matrix.hpp"
 #include "registry.hpp"
-#include "striped.hpp"
+#include "dispatch.hpp"
 #include "synthetic.hpp"
 
 namespace swl {
@@ -80,7 +80,7 @@ TEST(StripedKernels, BothRungsListTheSameKernelsBestFirstEndingInScalar) {
     const auto kernels = get_stage(name).kernels();
     ASSERT_FALSE(kernels.empty()) << name;
     EXPECT_EQ(kernels.back(), "scalar") << name;
-    EXPECT_EQ(kernels, supported_kernels(striped::kernel_choices())) << name;
+    EXPECT_EQ(kernels, kernels::striped_family().runnable()) << name;
   }
   EXPECT_FALSE(get_stage("striped").threaded());
   EXPECT_TRUE(get_stage("openmp").threaded());
@@ -124,11 +124,11 @@ TEST(StripedKernels, WithoutARequestTheBestKernelRuns) {
 TEST(StripedKernels, UnknownOrUnsupportedKernelIsAnInputError) {
   const auto [query, db] = homologs(14, 40, 5, 0.3);
   const Scoring scoring;
-  const auto supported = supported_kernels(striped::kernel_choices());
+  const auto supported = kernels::striped_family().runnable();
   for (const auto& name : kStripedStages) {
     EXPECT_THROW(get_stage(name).search(query, db, scoring, {1, "avx1024"}), InputError) << name;
-    for (const auto& choice : striped::kernel_choices()) {
-      const std::string kernel(choice.name);
+    for (const kernels::Level level : kernels::striped_family().levels()) {
+      const std::string kernel(kernels::level_name(level));
       if (std::find(supported.begin(), supported.end(), kernel) != supported.end()) continue;
       EXPECT_THROW(get_stage(name).search(query, db, scoring, {1, kernel}), InputError) << name << " " << kernel;
       const ScopedEnv forced("SWLADDER_KERNEL", kernel.c_str());

@@ -42,32 +42,11 @@ void raise_as(PyObject* type, const char* message) {
   PyErr_SetObject(type, text_message.ptr());
 }
 
-std::string join(const std::vector<std::string>& words) {
-  std::string out;
-  for (const auto& word : words) out += (out.empty() ? "" : ", ") + word;
-  return out;
-}
-
 template <typename T>
 py::array_t<T> to_array(const std::vector<T>& values) {
   py::array_t<T> array(static_cast<py::ssize_t>(values.size()));
   if (!values.empty()) std::memcpy(array.mutable_data(), values.data(), values.size() * sizeof(T));
   return array;
-}
-
-// Stages that choose among kernels (kernels/dispatch) reject a kernel they do
-// not have, or one this CPU lacks, with their own message; a stage with a
-// single kernel ignores the request. So a kernel the stage does not list is
-// tried on one cell: if the stage does not object, this does, in the same words.
-void check_kernel(const swl::Stage& stage, const std::string& kernel) {
-  if (kernel.empty()) return;
-  const auto kernels = stage.kernels();
-  if (std::find(kernels.begin(), kernels.end(), kernel) != kernels.end()) return;
-  const swl::Database one_residue = swl::Database::from_sequences({"A"});
-  const auto probe = stage.search(swl::encode("A"), one_residue, swl::Scoring{}, {1, kernel});
-  if (probe.kernel == kernel) return;
-  throw swl::InputError("stage '" + std::string(stage.name()) + "' has no kernel '" + kernel + "' (it has: " +
-                        join(kernels) + ")");
 }
 
 py::dict stage_info(const swl::Stage& stage) {
@@ -85,7 +64,6 @@ py::tuple search(const std::string& stage_name, const std::string& query, const 
   const swl::Stage& stage = swl::get_stage(stage_name);
   const swl::Scoring scoring = swl::make_scoring(matrix, gap_open, gap_extend);
   const auto query_codes = swl::encode(query, "query");
-  check_kernel(stage, kernel);
   swl::SearchResult result;
   {
     // The database is immutable once built and the stages keep no state, so
@@ -126,16 +104,27 @@ py::list corpus(std::uint64_t seed, bool large, const py::list& real_sequences) 
   return cases;
 }
 
-py::dict verify(const std::string& stage_name, std::uint64_t seed, bool large, const py::list& real_sequences,
-                int threads, const std::string& kernel) {
-  const swl::Stage& stage = swl::get_stage(stage_name);
-  check_kernel(stage, kernel);
-  const swl::CorpusOptions options = corpus_options(seed, large, real_sequences);
-  swl::VerifyReport report;
-  {
-    py::gil_scoped_release release;
-    report = swl::verify_stage(stage, swl::build_corpus(options), {threads, kernel});
+// The corpus a verification runs on: the cases given (dicts as corpus()
+// returns them), or the harness's own from seed, large and real_sequences.
+std::vector<swl::VerifyCase> verify_corpus(std::uint64_t seed, bool large, const py::list& real_sequences,
+                                           const py::object& cases) {
+  if (cases.is_none()) return swl::build_corpus(corpus_options(seed, large, real_sequences));
+  std::vector<swl::VerifyCase> corpus;
+  for (const auto& item : cases.cast<py::list>()) {
+    const auto entry = item.cast<py::dict>();
+    swl::VerifyCase c;
+    c.label = entry["label"].cast<std::string>();
+    c.query = entry["query"].cast<std::string>();
+    c.subjects = entry["subjects"].cast<std::vector<std::string>>();
+    c.matrix = entry["matrix"].cast<std::string>();
+    c.gap_open = entry["gap_open"].cast<int>();
+    c.gap_extend = entry["gap_extend"].cast<int>();
+    corpus.push_back(std::move(c));
   }
+  return corpus;
+}
+
+py::dict report_dict(const swl::VerifyReport& report) {
   py::dict out;
   out["stage"] = report.stage;
   out["reference"] = report.reference;
@@ -150,6 +139,41 @@ py::dict verify(const std::string& stage_name, std::uint64_t seed, bool large, c
   out["error"] = report.error.empty() ? py::object(py::none()) : py::object(text(report.error));
   out["description"] = text(report.describe());
   return out;
+}
+
+py::dict verify(const std::string& stage_name, std::uint64_t seed, bool large, const py::list& real_sequences,
+                int threads, const std::string& kernel, const py::object& cases) {
+  const swl::Stage& stage = swl::get_stage(stage_name);
+  const auto corpus = verify_corpus(seed, large, real_sequences, cases);
+  swl::VerifyReport report;
+  {
+    py::gil_scoped_release release;
+    report = swl::verify_stage(stage, corpus, {threads, kernel});
+  }
+  return report_dict(report);
+}
+
+// The same harness for any Python scorer (a pure-Python rung, a peer):
+// fn(query, subjects, matrix, gap_open, gap_extend) -> scores. The reference
+// runs without the GIL; fn is called with it.
+py::dict verify_function(const std::string& name, const py::function& fn, std::uint64_t seed, bool large,
+                         const py::list& real_sequences, const py::object& cases, double max_pair_cells) {
+  const auto corpus = verify_corpus(seed, large, real_sequences, cases);
+  const swl::Stage& reference = swl::reference_stage();
+  const auto score = [&](const swl::VerifyCase& c, const std::vector<std::string>& subjects) {
+    py::gil_scoped_acquire acquire;
+    const py::object scores = fn(c.query, subjects, c.matrix, c.gap_open, c.gap_extend);
+    std::vector<std::int32_t> out;
+    for (const auto& value : scores) out.push_back(value.cast<std::int32_t>());
+    return out;
+  };
+  swl::VerifyReport report;
+  {
+    py::gil_scoped_release release;
+    report = swl::verify_scores(name, score, reference, corpus, max_pair_cells);
+  }
+  report.kernel = "python";
+  return report_dict(report);
 }
 
 py::list records_to_list(const std::vector<swl::FastaRecord>& records) {
@@ -177,7 +201,7 @@ PYBIND11_MODULE(_core, m) {
   m.attr("MAX_GAP_PENALTY") = swl::kMaxGapPenalty;
   m.attr("DEFAULT_SEED") = swl::CorpusOptions{}.seed;
 
-  m.def("cpu_features", &swl::cpu_features, "Instruction sets this CPU offers, as the kernels see them.");
+  m.def("cpu_features", &swl::kernels::cpu_features, "Instruction sets this CPU offers, as the kernels see them.");
   m.def(
       "compiler",
       [] {
@@ -279,5 +303,10 @@ PYBIND11_MODULE(_core, m) {
   m.def("corpus", &corpus, py::arg("seed"), py::arg("large"), py::arg("real_sequences"),
         "The verification corpus as dicts (label, query, subjects, matrix, gap_open, gap_extend).");
   m.def("verify", &verify, py::arg("stage"), py::arg("seed"), py::arg("large"), py::arg("real_sequences"),
-        py::arg("threads"), py::arg("kernel"), "The harness report of one stage against its reference.");
+        py::arg("threads"), py::arg("kernel"), py::arg("cases") = py::none(),
+        "The harness report of one stage against its reference, on `cases` or the built corpus.");
+  m.def("verify_function", &verify_function, py::arg("name"), py::arg("fn"), py::arg("seed"), py::arg("large"),
+        py::arg("real_sequences"), py::arg("cases") = py::none(), py::arg("max_pair_cells") = 0.0,
+        "The harness report of fn(query, subjects, matrix, gap_open, gap_extend) -> scores against the reference "
+        "rung; pairs of more than max_pair_cells cells (0: no limit) are skipped.");
 }

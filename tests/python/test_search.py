@@ -227,7 +227,7 @@ def test_matrix_returns_the_alphabet_and_table():
     assert table.shape == (24, 24) and np.issubdtype(table.dtype, np.integer)
     assert table[letters.index("W"), letters.index("W")] == 11
     assert (table == table.T).all()
-    path_letters, path_table = swladder.matrix(Path(__file__).resolve().parents[2] / "kernels/matrices/PAM250.txt")
+    path_letters, path_table = swladder.matrix(Path(__file__).resolve().parents[2] / "core/matrices/PAM250.txt")
     np.testing.assert_array_equal(path_table, swladder.matrix("PAM250")[1])
 
 

@@ -1,12 +1,12 @@
-// The contract between the portable striped searcher (stages/striped.hpp) and
-// the per-instruction-set kernels in stages/striped.cpp: plain structs and
-// raw pointers only, so that the per-ISA units need no library code at all.
+// The contract between the portable striped searcher (stages/striped_search)
+// and the per-level kernels of kernels/striped.cpp: plain structs and raw
+// pointers only, so that the per-level units need no library code at all.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
-namespace swl::striped {
+namespace swl::kernels::striped {
 
 // A striped query profile (Farrar 2007) for one lane width. With L lanes and
 // S = ceil(m / L) segments, query position i lives in lane i / S of segment
@@ -39,4 +39,12 @@ inline constexpr std::int32_t kSaturated = -1;
 using KernelFunction = std::int32_t (*)(const KernelProfile& profile, const std::uint8_t* subject,
                                         std::size_t length, const KernelScratch& scratch);
 
-}  // namespace swl::striped
+// One level's kernels: profiles and scratch are laid out in vectors of
+// vector_bytes; align8 runs unsigned 8-bit lanes, align16 16-bit lanes.
+struct Kernel {
+  std::size_t vector_bytes;
+  KernelFunction align8;
+  KernelFunction align16;
+};
+
+}  // namespace swl::kernels::striped

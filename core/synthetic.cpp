@@ -73,4 +73,15 @@ std::vector<std::string> synthetic_database(std::uint64_t seed, std::size_t coun
   return sequences;
 }
 
+std::string mutate(SplitMix64& rng, const std::string& source, double substitution, double indel) {
+  std::string out;
+  for (const char residue : source) {
+    const double u = rng.uniform();
+    if (u < indel / 2) continue;                                  // deletion
+    if (u < indel) out += random_protein(rng, 1 + rng.below(6));  // insertion
+    out += rng.uniform() < substitution ? random_protein(rng, 1)[0] : residue;
+  }
+  return out;
+}
+
 }  // namespace swl

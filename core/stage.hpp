@@ -26,6 +26,12 @@ struct SearchResult {
   std::size_t rescored = 0;       // subjects whose narrow lanes saturated and were scored again wider
 };
 
+// What Stage::search hands a rung once the request is checked.
+struct RunOptions {
+  int threads = 1;     // resolved, >= 1 (rungs that are not threaded ignore it)
+  std::string kernel;  // a kernel of kernels() that this CPU runs
+};
+
 class Stage {
  public:
   virtual ~Stage() = default;
@@ -35,15 +41,24 @@ class Stage {
   virtual std::vector<std::string> kernels() const { return {"scalar"}; }
   bool supported() const { return !kernels().empty(); }
   virtual bool threaded() const { return false; }
+  // The rung every other rung is checked against (exactly one in a registry).
+  virtual bool is_reference() const { return false; }
+  // Cells (query x subject length) of the largest pair the harness should
+  // give this stage; 0: any. A rung that keeps whole matrices says so.
+  virtual double max_pair_cells() const { return 0; }
 
-  // Validates the scoring, handles the empty cases once for every stage
-  // (empty database: no scores; empty query: all zero), then runs the stage.
+  // Validates the scoring and the kernel request for every stage, handles the
+  // empty cases once (empty database: no scores; empty query: all zero), then
+  // runs the stage. The result names the kernel that ran.
   SearchResult search(std::span<const std::uint8_t> query, const Database& db, const Scoring& scoring,
                       const SearchOptions& options = {}) const;
 
  protected:
+  // The kernel to run for `requested` ("" for the default), or InputError
+  // naming what the stage has. Default: one of kernels(), the first for "".
+  virtual std::string choose_kernel(std::string_view requested) const;
   virtual SearchResult run(std::span<const std::uint8_t> query, const Database& db, const Scoring& scoring,
-                           const SearchOptions& options) const = 0;
+                           const RunOptions& options) const = 0;
 };
 
 // Resolves SearchOptions::threads to a count >= 1.

@@ -1,5 +1,6 @@
 #include "verify.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 #include "registry.hpp"
@@ -17,18 +18,6 @@ std::string random_any_residues(SplitMix64& rng, std::size_t length) {
   std::string text(length, 'A');
   for (auto& c : text) c = kCorpusLetters[rng.below(kCorpusLetters.size())];
   return text;
-}
-
-// A homolog: substitutions, insertions and deletions, so gaps open and extend.
-std::string mutate(SplitMix64& rng, const std::string& source, double substitution, double indel) {
-  std::string out;
-  for (std::size_t i = 0; i < source.size(); ++i) {
-    const double u = rng.uniform();
-    if (u < indel / 2) continue;  // deletion
-    if (u < indel) out += random_protein(rng, 1 + rng.below(6));  // insertion
-    out += rng.uniform() < substitution ? random_protein(rng, 1)[0] : source[i];
-  }
-  return out;
 }
 
 struct Penalties {
@@ -184,10 +173,6 @@ std::vector<VerifyCase> build_corpus(const CorpusOptions& options) {
   return corpus;
 }
 
-const Stage& reference_for(const Stage& stage) {
-  return stage.name() == "scalar" ? get_stage("naive") : get_stage("scalar");
-}
-
 std::string Mismatch::describe() const {
   std::ostringstream out;
   out << "case '" << case_label << "', subject #" << subject_index << ": expected " << expected << ", got "
@@ -211,25 +196,21 @@ std::string VerifyReport::describe() const {
   return out.str();
 }
 
-VerifyReport verify_stage(const Stage& stage, const std::vector<VerifyCase>& corpus, const SearchOptions& options) {
-  const Stage& reference = reference_for(stage);
-  // naive holds three full int matrices: keep the pairs it checks or is
-  // checked on well inside memory.
-  constexpr double kFullMatrixCells = 4.0e7;
-  const bool either_naive = stage.name() == "naive" || reference.name() == "naive";
-
+VerifyReport verify_scores(std::string_view name, const ScoreFunction& score, const Stage& reference,
+                           const std::vector<VerifyCase>& corpus, double max_pair_cells) {
+  const double reference_limit = reference.max_pair_cells();
+  const double limit = max_pair_cells > 0 && reference_limit > 0 ? std::min(max_pair_cells, reference_limit)
+                                                                   : std::max(max_pair_cells, reference_limit);
   VerifyReport report;
-  report.stage = std::string(stage.name());
+  report.stage = std::string(name);
   report.reference = std::string(reference.name());
-  report.threads = resolve_threads(options.threads);
   try {
     for (const auto& c : corpus) {
-      const Scoring scoring = make_scoring(c.matrix, c.gap_open, c.gap_extend);
       std::vector<std::string> kept;
       std::vector<std::size_t> kept_index;
       for (std::size_t k = 0; k < c.subjects.size(); ++k) {
         const double cells = static_cast<double>(c.query.size()) * static_cast<double>(c.subjects[k].size());
-        if (either_naive && cells > kFullMatrixCells) {
+        if (limit > 0 && cells > limit) {
           ++report.skipped_pairs;
           continue;
         }
@@ -237,25 +218,26 @@ VerifyReport verify_stage(const Stage& stage, const std::vector<VerifyCase>& cor
         kept_index.push_back(k);
         report.cells += cells;
       }
-      const Database db = Database::from_sequences(kept);
-      const auto query = encode(c.query, "query");
-      const std::string cache_key = std::string(reference.name()) + (either_naive ? "/small" : "");
+      // Reference scores are kept with the case, per reference and limit, so
+      // that checking many stages on one corpus runs the reference once.
+      const std::string cache_key = report.reference + "/" + std::to_string(limit);
       auto& expected = c.expected[cache_key];
-      if (expected.empty() && !kept.empty()) expected = reference.search(query, db, scoring).scores;
-      const SearchResult result = stage.search(query, db, scoring, options);
-      report.kernel = result.kernel;
-      report.threads = result.threads;
+      if (expected.empty() && !kept.empty()) {
+        const Scoring scoring = make_scoring(c.matrix, c.gap_open, c.gap_extend);
+        expected = reference.search(encode(c.query, "query"), Database::from_sequences(kept), scoring).scores;
+      }
+      const std::vector<std::int32_t> actual = score(c, kept);
       ++report.cases;
-      if (result.scores.size() != kept.size()) {
-        report.error = "case '" + c.label + "': returned " + std::to_string(result.scores.size()) +
-                       " scores for " + std::to_string(kept.size()) + " subjects";
+      if (actual.size() != kept.size()) {
+        report.error = "case '" + c.label + "': returned " + std::to_string(actual.size()) + " scores for " +
+                       std::to_string(kept.size()) + " subjects";
         return report;
       }
       for (std::size_t k = 0; k < kept.size(); ++k) {
         ++report.pairs;
-        if (result.scores[k] != expected[k]) {
+        if (actual[k] != expected[k]) {
           report.first_mismatch = Mismatch{c.label, kept_index[k], c.query, kept[k], c.matrix, c.gap_open,
-                                           c.gap_extend, expected[k], result.scores[k]};
+                                           c.gap_extend, expected[k], actual[k]};
           return report;
         }
       }
@@ -265,6 +247,25 @@ VerifyReport verify_stage(const Stage& stage, const std::vector<VerifyCase>& cor
     return report;
   }
   report.passed = true;
+  return report;
+}
+
+VerifyReport verify_stage(const Stage& stage, const std::vector<VerifyCase>& corpus, const SearchOptions& options,
+                          const Stage* reference) {
+  std::string kernel;
+  int threads = resolve_threads(options.threads);
+  const auto run = [&](const VerifyCase& c, const std::vector<std::string>& subjects) {
+    const Scoring scoring = make_scoring(c.matrix, c.gap_open, c.gap_extend);
+    const SearchResult result =
+        stage.search(encode(c.query, "query"), Database::from_sequences(subjects), scoring, options);
+    kernel = result.kernel;
+    threads = result.threads;
+    return result.scores;
+  };
+  VerifyReport report = verify_scores(stage.name(), run, reference != nullptr ? *reference : reference_for(stage),
+                                      corpus, stage.max_pair_cells());
+  report.kernel = kernel;
+  report.threads = threads;
   return report;
 }
 

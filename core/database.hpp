@@ -45,8 +45,6 @@ class Database {
 
   // The first n records (deterministic slices for slow rungs).
   Database prefix(std::size_t n) const;
-  // The given records, in the given order (rescoring saturated subjects).
-  Database subset(std::span<const std::uint32_t> indices) const;
 
  private:
   // Appends already-encoded residues, keeping the tail padding after them.
@@ -56,6 +54,30 @@ class Database {
   std::vector<std::uint8_t> residues_;  // always followed by kTailPadding bytes
   std::vector<std::size_t> offsets_;
   std::size_t max_length_ = 0;
+};
+
+// Some records of a Database, by index and in the order given, without
+// copying them: how a rung hands a few subjects (the saturated ones, the
+// longest ones) to a component. The database and the indices must outlive it.
+class DatabaseView {
+ public:
+  explicit DatabaseView(const Database& db) : db_(&db), size_(db.size()) {}
+  DatabaseView(const Database& db, std::span<const std::uint32_t> indices)
+      : db_(&db), indices_(indices), size_(indices.size()), all_(false) {}
+
+  const Database& database() const { return *db_; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  // The database index of the k-th record of the view.
+  std::uint32_t index(std::size_t k) const { return all_ ? static_cast<std::uint32_t>(k) : indices_[k]; }
+  std::span<const std::uint8_t> sequence(std::size_t k) const { return db_->sequence(index(k)); }
+  std::size_t length(std::size_t k) const { return db_->length(index(k)); }
+
+ private:
+  const Database* db_;
+  std::span<const std::uint32_t> indices_;
+  std::size_t size_;
+  bool all_ = true;
 };
 
 }  // namespace swl

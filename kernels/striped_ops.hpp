@@ -1,17 +1,17 @@
 // A thin layer over x86 integer SIMD, so that a kernel is written once and
-// compiled once per instruction set (see swl_stage() in CMakeLists.txt).
-// Include it only from a translation unit built with one of the SWL_ISA_FLAGS:
+// compiled once per instruction-set level (kernels/dispatch_table.def).
+// Include it only from a translation unit built for one level of that table:
 // it picks the widest vector those flags allow (AVX-512BW: 64 bytes, AVX2: 32,
 // SSE4.1: 16), and kernels see only `Vector` and `UnsignedLanes<Lane>`.
 //
-// Everything sits in a namespace named after the instruction set. Inline
+// Everything sits in a namespace named after the level. Inline
 // functions of two units built with different flags therefore never share a
 // symbol; if they did, the linker would keep one copy (say, the AVX-512 one)
 // for the whole program, and an older CPU would crash inside the SSE4.1 kernel.
 #pragma once
 
 #if !defined(__SSE4_1__)
-#error "simd_x86.hpp needs a translation unit compiled for SSE4.1, AVX2 or AVX-512BW (SWL_ISA_FLAGS_*)"
+#error "striped_ops.hpp needs a translation unit compiled for SSE4.1, AVX2 or AVX-512BW"
 #endif
 
 #include <immintrin.h>
@@ -19,16 +19,11 @@
 #include <cstddef>
 #include <cstdint>
 
-#if defined(__AVX512BW__)
-#define SWL_SIMD_NAMESPACE avx512bw
-#elif defined(__AVX2__)
-#define SWL_SIMD_NAMESPACE avx2
-#else
-#define SWL_SIMD_NAMESPACE sse41
+#if !defined(SWL_ISA_LEVEL)
+#error "striped_ops.hpp belongs to per-level translation units only (SWL_ISA_LEVEL set by CMake)"
 #endif
 
-namespace swl::simd {
-namespace SWL_SIMD_NAMESPACE {
+namespace swl::kernels::SWL_ISA_LEVEL::striped_ops {
 
 #if defined(__AVX512BW__)
 using Vector = __m512i;
@@ -159,9 +154,4 @@ struct UnsignedLanes {
   }
 };
 
-}  // namespace SWL_SIMD_NAMESPACE
-
-// The set this unit was compiled for, under one name for kernel code.
-namespace native = SWL_SIMD_NAMESPACE;
-
-}  // namespace swl::simd
+}  // namespace swl::kernels::SWL_ISA_LEVEL::striped_ops

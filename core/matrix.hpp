@@ -1,4 +1,4 @@
-// Substitution matrices: the built-in published tables (kernels/matrices/*.txt,
+// Substitution matrices: the built-in published tables (core/matrices/*.txt,
 // compiled in) and any matrix file in the NCBI text format.
 #pragma once
 
@@ -15,7 +15,8 @@ namespace swl {
 class ScoreMatrix {
  public:
   // A built-in table by name, case-insensitive: BLOSUM45, BLOSUM50, BLOSUM62,
-  // BLOSUM80, PAM250. Throws InputError listing the names otherwise.
+  // BLOSUM80, PAM250. Throws InputError listing the names otherwise. Each
+  // table is parsed once per process, on first use.
   static ScoreMatrix builtin(std::string_view name);
   static std::vector<std::string> builtin_names();
 
@@ -32,8 +33,6 @@ class ScoreMatrix {
 
   const std::string& name() const { return name_; }
   int score(std::uint8_t a, std::uint8_t b) const { return scores_[a * kAlphabetSize + b]; }
-  const std::int8_t* row(std::uint8_t a) const { return scores_.data() + a * kAlphabetSize; }
-  int max_score() const;
   int min_score() const;
   const std::array<std::int8_t, kAlphabetSize * kAlphabetSize>& table() const { return scores_; }
 

@@ -25,6 +25,11 @@ class SplitMix64 {
 // A protein sequence with UniProt-like background amino-acid frequencies.
 std::string random_protein(SplitMix64& rng, std::size_t length);
 
+// A homolog of `source`: each residue is deleted or preceded by 1 to 6 random
+// residues with probability indel / 2 each, and otherwise substituted with
+// probability `substitution`, so that gaps open and extend.
+std::string mutate(SplitMix64& rng, const std::string& source, double substitution, double indel);
+
 // A database of `count` sequences whose lengths follow a log-normal law with
 // the median and spread of UniProtKB (median about 300, mean about 360),
 // clipped to [min_length, max_length].

@@ -1,15 +1,18 @@
-// The verification harness: runs any stage on a corpus and compares every
-// score with the reference (the scalar stage; scalar itself is checked
-// against naive). Exact means exact: one differing score fails the stage,
-// and the report carries everything needed to reproduce it.
+// The verification harness, the one every caller uses (tests, benchmarks,
+// the Python package and its ladder): runs a stage, or any scoring function
+// (a Python rung, a peer), on a corpus and compares every score with the
+// reference rung's (reference_for in registry.hpp). Exact means exact: one
+// differing score fails, and the report carries what reproduces it.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "registry.hpp"
 #include "stage.hpp"
 
 namespace swl {
@@ -46,7 +49,7 @@ struct Mismatch {
   int gap_extend = 0;
   std::int32_t expected = 0;
   std::int32_t actual = 0;
-  std::string describe() const;  // one paragraph, with a Python line that reproduces it
+  std::string describe() const;  // one line: case, subject, both scores, scoring, both sequences
 };
 
 struct VerifyReport {
@@ -57,17 +60,26 @@ struct VerifyReport {
   bool passed = false;
   std::size_t cases = 0;
   std::size_t pairs = 0;
-  std::size_t skipped_pairs = 0;  // beyond what the stage or reference can hold (naive's full matrices)
+  std::size_t skipped_pairs = 0;  // beyond what the stage or reference can hold (Stage::max_pair_cells)
   double cells = 0;
   std::optional<Mismatch> first_mismatch;
   std::string error;  // an exception the stage threw, if any
   std::string describe() const;
 };
 
-// The stage a stage is checked against: scalar, or naive for scalar itself.
-const Stage& reference_for(const Stage& stage);
+// Scores one case's subjects (those within the pair limit), in order.
+using ScoreFunction =
+    std::function<std::vector<std::int32_t>(const VerifyCase& c, const std::vector<std::string>& subjects)>;
 
+// Checks `score` against `reference` on every case of the corpus; pairs of
+// more than max_pair_cells cells (0: no limit), or more than the reference
+// holds, are skipped and counted. `name` labels the report.
+VerifyReport verify_scores(std::string_view name, const ScoreFunction& score, const Stage& reference,
+                           const std::vector<VerifyCase>& corpus, double max_pair_cells = 0);
+
+// verify_scores for a stage with these options, against `reference` or, by
+// default, reference_for(stage).
 VerifyReport verify_stage(const Stage& stage, const std::vector<VerifyCase>& corpus,
-                          const SearchOptions& options = {});
+                          const SearchOptions& options = {}, const Stage* reference = nullptr);
 
 }  // namespace swl

@@ -2,7 +2,7 @@
 // signed saturating int8 or int16 lanes biased at the type's minimum, so that
 // the floor of local alignment (max with zero) is the saturation itself.
 //
-// Include only from a per-ISA translation unit (SWL_ISA defined, that set's
+// Include only from a per-ISA translation unit (SWL_ISA_LEVEL defined, that level's
 // flags on). Everything here lives in a namespace named after the ISA: the
 // inline functions of two ISAs then never share a symbol, and the linker can
 // never pick the AVX-512 copy of a helper for code that must run on AVX2.
@@ -38,15 +38,15 @@
 // `row` points at that letter's row of the score-row table (below).
 #pragma once
 
-#if !defined(SWL_ISA)
-#error "simd_interseq.hpp belongs to per-ISA translation units only"
+#if !defined(SWL_ISA_LEVEL)
+#error "interseq_ops.hpp belongs to per-ISA translation units only"
 #endif
 
 #include <immintrin.h>
 
 #include <cstdint>
 
-namespace swl::interseq_simd::SWL_ISA {
+namespace swl::kernels::SWL_ISA_LEVEL::interseq_ops {
 
 // Score rows, one per query letter: 64 int8 entries (codes 0..23 score as the
 // matrix says; 24..63 score -128, the lane padding) followed by 32 int16
@@ -271,7 +271,7 @@ struct Ops16 {
 };
 
 #else
-#error "simd_interseq.hpp needs AVX2, or AVX-512BW with VBMI"
+#error "interseq_ops.hpp needs AVX2, or AVX-512BW with VBMI"
 #endif
 
-}  // namespace swl::interseq_simd::SWL_ISA
+}  // namespace swl::kernels::SWL_ISA_LEVEL::interseq_ops

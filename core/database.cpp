@@ -64,10 +64,4 @@ Database Database::prefix(std::size_t n) const {
   return db;
 }
 
-Database Database::subset(std::span<const std::uint32_t> indices) const {
-  Database db;
-  for (const std::uint32_t i : indices) db.append(names_[i], sequence(i));
-  return db;
-}
-
 }  // namespace swl

@@ -6,7 +6,6 @@
 
 #include <cstddef>
 #include <cstdlib>
-#include <cstring>
 #include <new>
 
 namespace swl {
@@ -39,7 +38,6 @@ class AlignedBuffer {
     if (data_ == nullptr) throw std::bad_alloc();
     size_ = count;
   }
-  void zero() { std::memset(data_, 0, size_ * sizeof(T)); }
   T* data() { return data_; }
   const T* data() const { return data_; }
   std::size_t size() const { return size_; }

@@ -1,0 +1,225 @@
+// The inter-sequence kernel (SWIPE-style, Rognes 2011): one database
+// sequence per lane, compiled once per level listed for it in
+// dispatch_table.def. stages/interseq.cpp tells its story and drives it.
+#if !defined(SWL_ISA_LEVEL)
+#error "kernels/interseq.cpp is compiled once per level, with SWL_ISA_LEVEL set (see CMakeLists.txt)"
+#endif
+
+#include <cstddef>
+#include <cstdint>
+
+#include "interseq_kernel.hpp"
+#include "interseq_ops.hpp"
+
+namespace swl::kernels::SWL_ISA_LEVEL {
+
+using namespace interseq;
+
+namespace {
+
+namespace simd = interseq_ops;
+// Subject columns per pass: one simd::Chunk of residue codes per lane.
+inline constexpr int kColumns = simd::kChunk;
+static_assert(kColumns <= kMaxColumns, "the scratch holds kMaxColumns columns");
+static_assert(simd::kRowBytes == kRowBytes && simd::kRow16Offset == kRow16Offset, "one score-row layout");
+
+// One pass: kColumns subject columns, every query row. With Reset, lanes
+// whose new sequence starts here read a zero H and E from the previous
+// column; keeping that as a separate loop spares the two resets per row in
+// passes where no lane starts over.
+template <class Ops, bool Reset>
+inline void sweep(const Job& job, const Scratch& s) {
+  using Vec = typename Ops::Vec;
+  const Vec floor = Ops::set1(Ops::kFloor);
+  const Vec open_extend = Ops::set1(job.gap_open_extend);
+  const Vec extend = Ops::set1(job.gap_extend);
+  [[maybe_unused]] const typename Ops::Lanes starting = Ops::reset_lanes(Ops::load(s.keep));
+  const Vec* profile = reinterpret_cast<const Vec*>(s.profile);
+  Vec* h_store = reinterpret_cast<Vec*>(s.h);
+  Vec* e_store = reinterpret_cast<Vec*>(s.e);
+  // Running maxima by column, Ops::kBestChains of them: on AVX-512 a compare
+  // and masked move takes 4 cycles, and one chain through all 8 columns of a
+  // row would come close to the row's own issue time.
+  constexpr int kChains = Ops::kBestChains;
+  Vec best[kChains];
+#pragma GCC unroll 2
+  for (int k = 0; k < kChains; ++k) best[k] = Ops::load(s.best);
+  Vec h_up[kColumns];  // H of the previous row, one per column
+  Vec f[kColumns];     // F entering this row, one per column
+#pragma GCC unroll 8
+  for (int c = 0; c < kColumns; ++c) {
+    h_up[c] = floor;
+    f[c] = floor;
+  }
+  Vec h_left_up = floor;  // H(i-1, first column - 1)
+  const std::uint8_t* query = job.query;
+  const std::size_t m = job.query_length;
+  for (std::size_t i = 0; i < m; ++i) {
+    const Vec* scores = profile + static_cast<std::size_t>(query[i]) * kColumns;
+    // Every diagonal term first: then each column's H of the previous row
+    // is dead once read, and the new row overwrites it in place, which
+    // spares the register moves of a rotating window.
+    Vec h_diagonal[kColumns];
+    h_diagonal[0] = Ops::adds(h_left_up, scores[0]);
+#pragma GCC unroll 8
+    for (int c = 1; c < kColumns; ++c) h_diagonal[c] = Ops::adds(h_up[c - 1], scores[c]);
+    h_left_up = Ops::load(h_store + i);
+    Vec e = Ops::load(e_store + i);
+    if constexpr (Reset) {
+      h_left_up = Ops::reset(h_left_up, starting);
+      e = Ops::reset(e, starting);
+    }
+#pragma GCC unroll 8
+    for (int c = 0; c < kColumns; ++c) {
+      // A third of the maxima go through max_spread (see simd_interseq.hpp),
+      // all off the E recurrence, which runs through the columns of a row
+      // and is the longest dependency chain: E enters H last and its own
+      // update stays a plain max.
+      Vec h = Ops::max_spread(h_diagonal[c], f[c]);
+      h = Ops::max(h, e);
+      best[c % kChains] = Ops::max_spread(best[c % kChains], h);
+      const Vec h_open = Ops::subs(h, open_extend);
+      e = Ops::max(Ops::subs(e, extend), h_open);
+      f[c] = Ops::max_spread(Ops::subs(f[c], extend), h_open);
+      h_up[c] = h;
+    }
+    Ops::store(h_store + i, h_up[kColumns - 1]);
+    Ops::store(e_store + i, e);
+  }
+#pragma GCC unroll 2
+  for (int k = 1; k < kChains; ++k) best[0] = Ops::max(best[0], best[k]);
+  Ops::store(s.best, best[0]);
+}
+
+// Prefetch never faults, so the address may lie past the database's end.
+inline void prefetch(const std::uint8_t* address) { __builtin_prefetch(address); }
+
+// The next subject for `lane`, from this thread's batch of the queue. The
+// shared cursor moves a batch at a time: its atomic add is a full barrier,
+// which would otherwise wait for the sweep's stores every few passes.
+inline bool claim(const Job& job, const Scratch& s, int lane) {
+  if (s.claimed[0] == s.claimed[1]) {
+    const std::size_t first = __atomic_fetch_add(job.cursor, job.claim_batch, __ATOMIC_RELAXED);
+    if (first >= job.count) return false;
+    s.claimed[0] = first;
+    s.claimed[1] = first + job.claim_batch < job.count ? first + job.claim_batch : job.count;
+  }
+  const std::size_t index = s.claimed[0]++;
+  prefetch(job.subjects[index]);
+  s.next[lane] = job.subjects[index];
+  s.left[lane] = job.lengths[index];
+  s.slot[lane] = job.slots[index];
+  return true;
+}
+
+inline constexpr std::uint32_t kNoSubject = 0xffffffffu;
+
+template <class Ops>
+void search(const Job& job, const Scratch& s) {
+  using Vec = typename Ops::Vec;
+  using Elem = typename Ops::Elem;
+  using Column = typename Ops::Column;
+  using Chunk = simd::Chunk;
+  constexpr int kLanes = Ops::kLanes;
+  Chunk* chunks = reinterpret_cast<Chunk*>(s.chunks);
+  Elem* best = reinterpret_cast<Elem*>(s.best);
+  Elem* keep = reinterpret_cast<Elem*>(s.keep);
+
+  s.claimed[0] = s.claimed[1] = 0;
+  int active = 0;
+  for (int lane = 0; lane < kLanes; ++lane) {
+    best[lane] = static_cast<Elem>(Ops::kFloor);
+    keep[lane] = static_cast<Elem>(Ops::kCeiling);
+    s.left[lane] = 0;
+    s.slot[lane] = kNoSubject;
+    if (static_cast<std::size_t>(active) < job.first_claims && claim(job, s, lane)) ++active;
+  }
+  if (active == 0) return;
+  const Vec floor = Ops::set1(Ops::kFloor);
+  const Vec ceiling = Ops::set1(Ops::kCeiling);
+  for (std::size_t i = 0; i < job.query_length; ++i) {
+    Ops::store(reinterpret_cast<Vec*>(s.h) + i, floor);
+    Ops::store(reinterpret_cast<Vec*>(s.e) + i, floor);
+  }
+
+  bool reset = false;
+  while (active > 0) {
+    // The next kColumns residues of every lane. Lanes whose sequence ends
+    // inside this pass are padded and noted; idle lanes read padding only.
+    int finishing = 0;
+    for (int lane = 0; lane < kLanes; ++lane) {
+      const std::uint32_t left = s.left[lane];
+      const std::uint8_t* next = s.next[lane];
+      if (left > static_cast<std::uint32_t>(kColumns)) {
+        Chunk chunk;
+        __builtin_memcpy(&chunk, next, sizeof chunk);
+        chunks[lane] = chunk;
+        // The lanes read 64 sequences scattered over the database, more
+        // streams than the hardware prefetcher follows: ask one line ahead.
+        prefetch(next + 64);
+        s.next[lane] = next + kColumns;
+        s.left[lane] = left - kColumns;
+      } else {
+        Chunk chunk = 0;
+        for (int c = kColumns - 1; c >= 0; --c) {
+          chunk = (chunk << 8) | (static_cast<std::uint32_t>(c) < left ? next[c] : kPadCode);
+        }
+        chunks[lane] = chunk;
+        if (left > 0) {
+          s.left[lane] = 0;
+          s.finishing[finishing++] = static_cast<std::uint32_t>(lane);
+        }
+      }
+    }
+    Column columns[kColumns];
+    Ops::load_columns(chunks, columns);
+    Vec* profile = reinterpret_cast<Vec*>(s.profile);
+    for (int k = 0; k < job.letter_count; ++k) {
+      const std::uint8_t letter = job.letters[k];
+      const std::uint8_t* row = job.rows + letter * simd::kRowBytes;
+      for (int c = 0; c < kColumns; ++c) Ops::store(profile + letter * kColumns + c, Ops::lookup(row, columns[c]));
+    }
+
+    if (reset) {
+      sweep<Ops, true>(job, s);
+      for (int lane = 0; lane < kLanes; ++lane) keep[lane] = static_cast<Elem>(Ops::kCeiling);
+      reset = false;
+    } else {
+      sweep<Ops, false>(job, s);
+    }
+
+    // A lane at the ceiling will be rescored wider whatever follows, so it
+    // stops here and takes the next subject, instead of running on to the
+    // end of a long sequence for nothing.
+    if (Ops::any_equal(Ops::load(s.best), ceiling)) {
+      for (int lane = 0; lane < kLanes; ++lane) {
+        if (best[lane] == Ops::kCeiling && s.left[lane] > 0) {
+          s.left[lane] = 0;
+          s.finishing[finishing++] = static_cast<std::uint32_t>(lane);
+        }
+      }
+    }
+    // Finished lanes report, then start their next subject with H and E
+    // reset (idle lanes are reset too, so they stay at the floor).
+    for (int k = 0; k < finishing; ++k) {
+      const int lane = static_cast<int>(s.finishing[k]);
+      const std::uint32_t slot = s.slot[lane];
+      job.scores[slot] = static_cast<std::int32_t>(best[lane]) - Ops::kFloor;
+      job.saturated[slot] = best[lane] == Ops::kCeiling ? 1 : 0;
+      best[lane] = static_cast<Elem>(Ops::kFloor);
+      keep[lane] = static_cast<Elem>(Ops::kFloor);
+      reset = true;
+      if (!claim(job, s, lane)) {
+        s.slot[lane] = kNoSubject;
+        --active;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+interseq::Kernel interseq_kernel() { return {&search<simd::Ops8>, &search<simd::Ops16>, simd::Ops8::kLanes}; }
+
+}  // namespace swl::kernels::SWL_ISA_LEVEL
+
