@@ -153,33 +153,37 @@ Slice choose_slice(const Stage& stage, const std::string& kernel, const Workload
   return {rounded, false};
 }
 
-// The scalar stage's scores on prefixes of the workload: the exact answer a
-// rung must reproduce before it is timed. Prefix scores are a prefix of the
-// whole database's scores, so one computation serves every smaller slice.
-class Reference {
- public:
-  explicit Reference(const Workload& w) : w_(w) {}
-  // Scores of query q on the first `count` records.
-  const std::vector<std::vector<std::int32_t>>& scores(std::size_t count) {
-    if (count > computed_for_) {
-      const Database db = w_.db.prefix(count);
-      scores_.clear();
-      for (auto& result : search_all(swl::get_stage("scalar"), w_, db, {})) scores_.push_back(std::move(result.scores));
-      computed_for_ = count;
-    }
-    return scores_;
+// The workload as harness cases, one per query, against the first `count`
+// records: the exact answer a rung must reproduce before it is timed.
+std::vector<swl::VerifyCase> workload_cases(const Workload& w, std::size_t count) {
+  const Database db = w.db.prefix(count);
+  std::vector<std::string> subjects;
+  subjects.reserve(db.size());
+  for (std::size_t k = 0; k < db.size(); ++k) {
+    const auto codes = db.sequence(k);
+    subjects.push_back(swl::decode(codes.data(), codes.size()));
   }
-
- private:
-  const Workload& w_;
-  std::vector<std::vector<std::int32_t>> scores_;
-  std::size_t computed_for_ = 0;
-};
+  std::vector<swl::VerifyCase> cases;
+  for (std::size_t q = 0; q < w.queries.size(); ++q) {
+    swl::VerifyCase c;
+    c.label = "benchmark workload, query " + w.query_names[q] + " against the first " + std::to_string(count) +
+              " records";
+    c.query = swl::decode(w.queries[q].data(), w.queries[q].size());
+    c.subjects = subjects;
+    c.matrix = w.scoring.matrix.name();
+    c.gap_open = w.scoring.gap_open;
+    c.gap_extend = w.scoring.gap_extend;
+    cases.push_back(std::move(c));
+  }
+  return cases;
+}
 
 struct Shared {
   Workload workload;
   std::vector<swl::VerifyCase> corpus = swl::build_corpus();  // fixed seed; reference scores cached inside
-  std::unique_ptr<Reference> reference;
+  // Harness cases of the workload by slice size; each keeps its reference
+  // scores, so the reference runs once per slice, whatever the rungs.
+  std::map<std::size_t, std::vector<swl::VerifyCase>> cases;
   std::map<std::size_t, std::unique_ptr<Database>> slices;
 
   const Database& slice(const Slice& s) {
@@ -187,6 +191,11 @@ struct Shared {
     auto& db = slices[s.count];
     if (!db) db = std::make_unique<Database>(workload.db.prefix(s.count));
     return *db;
+  }
+  const std::vector<swl::VerifyCase>& workload_cases_for(const Slice& s) {
+    auto& found = cases[s.count];
+    if (found.empty()) found = workload_cases(workload, s.count);
+    return found;
   }
 };
 
@@ -201,25 +210,11 @@ struct Case {
 // Empty when the rung is exact on the corpus and on the timed workload.
 std::string verify(const Case& c, Shared& shared) {
   const SearchOptions options{c.threads, c.kernel};
-  const swl::VerifyReport report = swl::verify_stage(*c.stage, shared.corpus, options);
-  if (!report.passed) return report.describe();
-  if (report.kernel != c.kernel) return "asked for kernel '" + c.kernel + "' but '" + report.kernel + "' ran";
-  if (c.stage->name() == "scalar") return {};  // the reference itself (checked against naive above)
-  const Workload& w = shared.workload;
-  try {
-    const auto results = search_all(*c.stage, w, shared.slice(c.slice), options);
-    const auto& expected = shared.reference->scores(c.slice.count);
-    for (std::size_t q = 0; q < results.size(); ++q) {
-      for (std::size_t k = 0; k < results[q].scores.size(); ++k) {
-        if (results[q].scores[k] != expected[q][k]) {
-          return "benchmark workload: query " + w.query_names[q] + " against " + w.db.name(k) + ": scalar " +
-                 std::to_string(expected[q][k]) + ", " + std::string(c.stage->name()) + " " +
-                 std::to_string(results[q].scores[k]);
-        }
-      }
-    }
-  } catch (const std::exception& e) {
-    return std::string("benchmark workload: ") + e.what();
+  const std::vector<swl::VerifyCase>* corpora[] = {&shared.corpus, &shared.workload_cases_for(c.slice)};
+  for (const auto* corpus : corpora) {
+    const swl::VerifyReport report = swl::verify_stage(*c.stage, *corpus, options);
+    if (!report.passed) return report.describe();
+    if (report.kernel != c.kernel) return "asked for kernel '" + c.kernel + "' but '" + report.kernel + "' ran";
   }
   return {};
 }
@@ -271,7 +266,6 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<Case>> cases;
   try {
     shared.workload = load_workload();
-    shared.reference = std::make_unique<Reference>(shared.workload);
     const int all_cores = swl::resolve_threads(0);
     for (const Stage* stage : swl::registry()) {
       for (const std::string& kernel : stage->kernels()) {
