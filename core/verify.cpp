@@ -47,7 +47,13 @@ std::string shorten(const std::string& text, std::size_t keep = 60) {
 std::vector<VerifyCase> build_corpus(const CorpusOptions& options) {
   SplitMix64 rng(options.seed);
   const auto matrices = ScoreMatrix::builtin_names();
-  const auto random_matrix = [&] { return matrices[rng.below(matrices.size())]; };
+  // Penalties first, then the matrix: the order the corpus has always drawn them in.
+  const auto random_scoring = [&](VerifyCase& c) {
+    const auto penalties = random_penalties(rng);
+    c.matrix = matrices[rng.below(matrices.size())];
+    c.gap_open = penalties.open;
+    c.gap_extend = penalties.extend;
+  };
   std::vector<VerifyCase> corpus;
 
   // Lengths around every lane and segment boundary the SIMD rungs have
@@ -56,10 +62,7 @@ std::vector<VerifyCase> build_corpus(const CorpusOptions& options) {
                                             127, 128, 129, 255, 256, 257, 1000};
   for (const std::size_t query_length : lengths) {
     VerifyCase c;
-    const auto penalties = random_penalties(rng);
-    c.matrix = random_matrix();
-    c.gap_open = penalties.open;
-    c.gap_extend = penalties.extend;
+    random_scoring(c);
     c.query = random_any_residues(rng, query_length);
     for (const std::size_t subject_length : lengths) c.subjects.push_back(random_any_residues(rng, subject_length));
     c.label = "random residues, query length " + std::to_string(query_length) + " against every grid length";
@@ -85,10 +88,7 @@ std::vector<VerifyCase> build_corpus(const CorpusOptions& options) {
   // opening and extending) carry the score.
   for (int round = 0; round < 12; ++round) {
     VerifyCase c;
-    const auto penalties = random_penalties(rng);
-    c.matrix = random_matrix();
-    c.gap_open = penalties.open;
-    c.gap_extend = penalties.extend;
+    random_scoring(c);
     c.query = random_protein(rng, rng.between(20, 400));
     for (int k = 0; k < 24; ++k) {
       c.subjects.push_back(mutate(rng, c.query, 0.05 + 0.03 * k, 0.01 * (k % 8)));
@@ -157,10 +157,7 @@ std::vector<VerifyCase> build_corpus(const CorpusOptions& options) {
     }
     for (int round = 0; round < 40; ++round) {
       VerifyCase c;
-      const auto penalties = random_penalties(rng);
-      c.matrix = random_matrix();
-      c.gap_open = penalties.open;
-      c.gap_extend = penalties.extend;
+      random_scoring(c);
       c.query = random_any_residues(rng, rng.between(1, 3000));
       for (int k = 0; k < 50; ++k) {
         c.subjects.push_back(rng.below(3) == 0 ? mutate(rng, c.query, 0.2, 0.03)

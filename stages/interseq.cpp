@@ -37,6 +37,7 @@
 #include "interseq_kernel.hpp"
 #include "openmp.hpp"
 #include "scalar_recurrence.hpp"
+#include "kernel_family_stage.hpp"
 #include "stage.hpp"
 #if defined(_OPENMP)
 #include <omp.h>
@@ -82,8 +83,8 @@ struct ThreadScratch {
 
 // Runs one level over `subjects` (database indices, longest first, none
 // empty) on `threads` threads; scores and saturation land by database index.
-int run_level(interseq::Function kernel, Job job, const Database& db, const std::vector<std::uint32_t>& subjects, int threads,
-              int lanes, std::vector<std::int32_t>& scores, std::vector<std::uint8_t>& saturated) {
+int run_level(interseq::Function kernel, Job job, const Database& db, const std::vector<std::uint32_t>& subjects,
+              int threads, int lanes, std::vector<std::int32_t>& scores, std::vector<std::uint8_t>& saturated) {
   std::vector<const std::uint8_t*> starts(subjects.size());
   std::vector<std::uint32_t> lengths(subjects.size());
   for (std::size_t k = 0; k < subjects.size(); ++k) {
@@ -122,23 +123,19 @@ int run_level(interseq::Function kernel, Job job, const Database& db, const std:
   return used;
 }
 
-class InterseqStage final : public Stage {
+class InterseqStage final : public KernelFamilyStage {
  public:
+  InterseqStage() : KernelFamilyStage(kernels::interseq_family) {}
   std::string_view name() const override { return "interseq"; }
   std::string_view summary() const override {
     return "SWIPE-style: one database sequence per int8 lane, permuted score lookup, lane refill, threads";
   }
-  std::vector<std::string> kernels() const override { return kernels::interseq_family().runnable(); }
   bool threaded() const override { return true; }
 
  protected:
-  std::string choose_kernel(std::string_view requested) const override {
-    return std::string(kernels::level_name(kernels::interseq_family().choose(requested, name())));
-  }
-
   SearchResult run(std::span<const std::uint8_t> query, const Database& db, const Scoring& scoring,
                    const RunOptions& options) const override {
-    const kernels::Level level = kernels::interseq_family().choose(options.kernel, name());
+    const kernels::Level level = level_of(options.kernel);
     const int threads = options.threads;
     SearchResult result;
     result.scores.assign(db.size(), 0);

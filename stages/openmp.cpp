@@ -20,6 +20,7 @@
 #include "dispatch.hpp"
 #include "openmp.hpp"
 #include "scalar_recurrence.hpp"
+#include "kernel_family_stage.hpp"
 #include "stage.hpp"
 #include "striped_search.hpp"
 
@@ -74,23 +75,19 @@ StripedOutcome striped_in_threads(std::span<const std::uint8_t> query, const Sco
 
 namespace {
 
-class OpenmpStage final : public Stage {
+class OpenmpStage final : public KernelFamilyStage {
  public:
+  OpenmpStage() : KernelFamilyStage(kernels::striped_family) {}
   std::string_view name() const override { return "openmp"; }
   std::string_view summary() const override {
     return "striped kernel over subjects with OpenMP: longest first, dynamic schedule, per-thread scratch";
   }
-  std::vector<std::string> kernels() const override { return kernels::striped_family().runnable(); }
   bool threaded() const override { return true; }
 
  protected:
-  std::string choose_kernel(std::string_view requested) const override {
-    return std::string(kernels::level_name(kernels::striped_family().choose(requested, name())));
-  }
-
   SearchResult run(std::span<const std::uint8_t> query, const Database& db, const Scoring& scoring,
                    const RunOptions& options) const override {
-    const kernels::Level level = kernels::striped_family().choose(options.kernel, name());
+    const kernels::Level level = level_of(options.kernel);
     const std::vector<std::uint32_t> order = db.longest_first();
     SearchResult result;
     result.scores.resize(db.size());

@@ -26,6 +26,7 @@
 
 #include "dispatch.hpp"
 #include "scalar_recurrence.hpp"
+#include "kernel_family_stage.hpp"
 #include "stage.hpp"
 #include "striped_search.hpp"
 
@@ -33,25 +34,21 @@ namespace swl::stages {
 
 namespace {
 
-class StripedStage final : public Stage {
+class StripedStage final : public KernelFamilyStage {
  public:
+  StripedStage() : KernelFamilyStage(kernels::striped_family) {}
   std::string_view name() const override { return "striped"; }
   std::string_view summary() const override {
     return "Farrar striped query profile, 8-bit saturating lanes, F carried into the next column; "
            "16-bit and scalar rescoring";
   }
-  std::vector<std::string> kernels() const override { return kernels::striped_family().runnable(); }
 
  protected:
-  std::string choose_kernel(std::string_view requested) const override {
-    return std::string(kernels::level_name(kernels::striped_family().choose(requested, name())));
-  }
-
   SearchResult run(std::span<const std::uint8_t> query, const Database& db, const Scoring& scoring,
                    const RunOptions& options) const override {
     SearchResult result;
     result.scores.resize(db.size());
-    const kernels::Level level = kernels::striped_family().choose(options.kernel, name());
+    const kernels::Level level = level_of(options.kernel);
     if (level == kernels::Level::portable) {
       rescore_exactly(query, scoring, DatabaseView(db), 1, result.scores);
       return result;

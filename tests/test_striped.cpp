@@ -86,29 +86,18 @@ TEST(StripedKernels, BothRungsListTheSameKernelsBestFirstEndingInScalar) {
   EXPECT_TRUE(get_stage("openmp").threaded());
 }
 
-TEST(StripedKernels, ForcingAKernelByOptionRunsThatKernel) {
+TEST(StripedKernels, ForcingAKernelByOptionOrEnvironmentRunsThatKernel) {
   const auto [query, db] = homologs(11, 150, 30, 0.3);
   const Scoring scoring;
   const auto expected = reference_scores(query, db, scoring);
-  for (const auto& name : kStripedStages) {
-    for (const auto& kernel : get_stage(name).kernels()) {
-      const auto result = get_stage(name).search(query, db, scoring, {1, kernel});
-      EXPECT_EQ(result.kernel, kernel) << name;
-      EXPECT_EQ(result.scores, expected) << name << " " << kernel;
-    }
-  }
-}
-
-TEST(StripedKernels, ForcingAKernelByEnvironmentRunsThatKernel) {
-  const auto [query, db] = homologs(12, 90, 20, 0.3);
-  const Scoring scoring;
-  const auto expected = reference_scores(query, db, scoring);
-  for (const auto& name : kStripedStages) {
-    for (const auto& kernel : get_stage(name).kernels()) {
-      const ScopedEnv forced("SWLADDER_KERNEL", kernel.c_str());
-      const auto result = get_stage(name).search(query, db, scoring);
-      EXPECT_EQ(result.kernel, kernel) << name;
-      EXPECT_EQ(result.scores, expected) << name << " " << kernel;
+  for (const bool by_environment : {false, true}) {
+    for (const auto& name : kStripedStages) {
+      for (const auto& kernel : get_stage(name).kernels()) {
+        const ScopedEnv forced("SWLADDER_KERNEL", by_environment ? kernel.c_str() : "");
+        const auto result = get_stage(name).search(query, db, scoring, {1, by_environment ? "" : kernel});
+        EXPECT_EQ(result.kernel, kernel) << name << (by_environment ? " (SWLADDER_KERNEL)" : " (option)");
+        EXPECT_EQ(result.scores, expected) << name << " " << kernel;
+      }
     }
   }
 }

@@ -89,16 +89,23 @@ swl::CorpusOptions corpus_options(std::uint64_t seed, bool large, const py::list
   return options;
 }
 
+// The fields of a harness case as Python sees them (dict keys), for both
+// directions of the conversion.
+template <typename Case, typename Visit>
+void for_each_case_field(Case& c, Visit visit) {
+  visit("label", c.label);
+  visit("query", c.query);
+  visit("subjects", c.subjects);
+  visit("matrix", c.matrix);
+  visit("gap_open", c.gap_open);
+  visit("gap_extend", c.gap_extend);
+}
+
 py::list corpus(std::uint64_t seed, bool large, const py::list& real_sequences) {
   py::list cases;
   for (const auto& c : swl::build_corpus(corpus_options(seed, large, real_sequences))) {
     py::dict entry;
-    entry["label"] = c.label;
-    entry["query"] = c.query;
-    entry["subjects"] = c.subjects;
-    entry["matrix"] = c.matrix;
-    entry["gap_open"] = c.gap_open;
-    entry["gap_extend"] = c.gap_extend;
+    for_each_case_field(c, [&](const char* key, const auto& field) { entry[key] = field; });
     cases.append(entry);
   }
   return cases;
@@ -113,12 +120,10 @@ std::vector<swl::VerifyCase> verify_corpus(std::uint64_t seed, bool large, const
   for (const auto& item : cases.cast<py::list>()) {
     const auto entry = item.cast<py::dict>();
     swl::VerifyCase c;
-    c.label = entry["label"].cast<std::string>();
-    c.query = entry["query"].cast<std::string>();
-    c.subjects = entry["subjects"].cast<std::vector<std::string>>();
-    c.matrix = entry["matrix"].cast<std::string>();
-    c.gap_open = entry["gap_open"].cast<int>();
-    c.gap_extend = entry["gap_extend"].cast<int>();
+    for_each_case_field(c, [&](const char* key, auto& field) {
+      if (!entry.contains(key)) throw swl::InputError(std::string("a verification case needs '") + key + "'");
+      field = entry[key].cast<std::decay_t<decltype(field)>>();
+    });
     corpus.push_back(std::move(c));
   }
   return corpus;
