@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <climits>
 #include <cstring>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -126,16 +128,27 @@ py::list corpus(std::uint64_t seed, bool large, const py::list& real_sequences) 
   return cases;
 }
 
-py::dict verify(const std::string& stage_name, std::uint64_t seed, bool large, const py::list& real_sequences,
-                int threads, const std::string& kernel) {
-  const swl::Stage& stage = swl::get_stage(stage_name);
-  check_kernel(stage, kernel);
-  const swl::CorpusOptions options = corpus_options(seed, large, real_sequences);
-  swl::VerifyReport report;
-  {
-    py::gil_scoped_release release;
-    report = swl::verify_stage(stage, swl::build_corpus(options), {threads, kernel});
+// Cases given from Python (dicts with label, query, subjects, matrix,
+// gap_open, gap_extend), or the corpus of seed/large/real_sequences.
+std::vector<swl::VerifyCase> cases_or_corpus(const py::object& cases, std::uint64_t seed, bool large,
+                                             const py::list& real_sequences) {
+  if (cases.is_none()) return swl::build_corpus(corpus_options(seed, large, real_sequences));
+  std::vector<swl::VerifyCase> out;
+  for (const auto& item : cases) {
+    const auto entry = item.cast<py::dict>();
+    swl::VerifyCase c;
+    c.label = entry.contains("label") ? entry["label"].cast<std::string>() : "case " + std::to_string(out.size());
+    c.query = entry["query"].cast<std::string>();
+    c.subjects = entry["subjects"].cast<std::vector<std::string>>();
+    if (entry.contains("matrix")) c.matrix = entry["matrix"].cast<std::string>();
+    if (entry.contains("gap_open")) c.gap_open = entry["gap_open"].cast<int>();
+    if (entry.contains("gap_extend")) c.gap_extend = entry["gap_extend"].cast<int>();
+    out.push_back(std::move(c));
   }
+  return out;
+}
+
+py::dict report_to_dict(const swl::VerifyReport& report) {
   py::dict out;
   out["stage"] = report.stage;
   out["reference"] = report.reference;
@@ -150,6 +163,116 @@ py::dict verify(const std::string& stage_name, std::uint64_t seed, bool large, c
   out["error"] = report.error.empty() ? py::object(py::none()) : py::object(text(report.error));
   out["description"] = text(report.describe());
   return out;
+}
+
+py::dict verify(const std::string& stage_name, std::uint64_t seed, bool large, const py::list& real_sequences,
+                int threads, const std::string& kernel, const py::object& cases) {
+  const swl::Stage& stage = swl::get_stage(stage_name);
+  check_kernel(stage, kernel);
+  const std::vector<swl::VerifyCase> corpus = cases_or_corpus(cases, seed, large, real_sequences);
+  swl::VerifyReport report;
+  {
+    py::gil_scoped_release release;
+    report = swl::verify_stage(stage, corpus, {threads, kernel});
+  }
+  return report_to_dict(report);
+}
+
+// The harness for a scorer written in Python: fn(query, subjects, matrix,
+// gap_open, gap_extend) -> scores, called with the GIL held, checked pair by
+// pair against the reference stage on the corpus (or on the given cases).
+// Pairs over max_pair_cells (when > 0) are skipped and counted. Reference
+// scores are kept between calls (keyed by the whole case), so checking many
+// scorers on the same large input computes the reference once.
+py::dict verify_function(const std::string& name, const py::object& fn, std::uint64_t seed, bool large,
+                         const py::list& real_sequences, const py::object& cases, double max_pair_cells) {
+  static std::map<std::string, std::vector<std::int32_t>> reference_cache;
+  static std::size_t reference_cache_bytes = 0;
+  constexpr std::size_t kReferenceCacheBytes = std::size_t{256} << 20;
+
+  const swl::Stage& reference = swl::get_stage("scalar");
+  const std::vector<swl::VerifyCase> corpus = cases_or_corpus(cases, seed, large, real_sequences);
+  swl::VerifyReport report;
+  report.stage = name;
+  report.reference = std::string(reference.name());
+  report.kernel = "python";
+  report.threads = 1;
+  try {
+    for (const auto& c : corpus) {
+      const swl::Scoring scoring = swl::make_scoring(c.matrix, c.gap_open, c.gap_extend);
+      std::vector<std::string> kept;
+      std::vector<std::size_t> kept_index;
+      double cells = 0;
+      for (std::size_t k = 0; k < c.subjects.size(); ++k) {
+        const double pair_cells = static_cast<double>(c.query.size()) * static_cast<double>(c.subjects[k].size());
+        if (max_pair_cells > 0 && pair_cells > max_pair_cells) {
+          ++report.skipped_pairs;
+          continue;
+        }
+        kept.push_back(c.subjects[k]);
+        kept_index.push_back(k);
+        cells += pair_cells;
+      }
+      if (kept.empty() && !c.subjects.empty()) continue;  // every pair skipped: nothing to check
+
+      std::string key = c.matrix + "\n" + std::to_string(c.gap_open) + "/" + std::to_string(c.gap_extend) + "\n" +
+                        c.query;
+      for (const auto& subject : kept) (key += '\n') += subject;
+      std::vector<std::int32_t> expected;
+      if (const auto hit = reference_cache.find(key); hit != reference_cache.end()) {
+        expected = hit->second;
+      } else {
+        const auto query = swl::encode(c.query, "query");
+        const swl::Database db = swl::Database::from_sequences(kept);
+        {
+          py::gil_scoped_release release;
+          expected = reference.search(query, db, scoring).scores;
+        }
+        if (reference_cache_bytes + key.size() > kReferenceCacheBytes) {
+          reference_cache.clear();
+          reference_cache_bytes = 0;
+        }
+        reference_cache_bytes += key.size();
+        reference_cache.emplace(std::move(key), expected);
+      }
+
+      std::vector<std::int64_t> actual;
+      try {
+        const py::object scores = fn(c.query, kept, c.matrix, c.gap_open, c.gap_extend);
+        for (const auto& score : scores) actual.push_back(score.cast<std::int64_t>());
+      } catch (py::error_already_set& e) {
+        const std::string type = py::str(e.type().attr("__name__"));
+        const std::string message = py::str(e.value());
+        report.error = "case '" + c.label + "': " + type + (message.empty() ? "" : ": " + message);
+        return report_to_dict(report);
+      } catch (const py::cast_error& e) {
+        report.error = "case '" + c.label + "': scores are not integers (" + e.what() + ")";
+        return report_to_dict(report);
+      }
+      ++report.cases;
+      report.cells += cells;
+      if (actual.size() != kept.size()) {
+        report.error = "case '" + c.label + "': returned " + std::to_string(actual.size()) + " scores for " +
+                       std::to_string(kept.size()) + " subjects";
+        return report_to_dict(report);
+      }
+      for (std::size_t k = 0; k < kept.size(); ++k) {
+        ++report.pairs;
+        if (actual[k] != expected[k]) {
+          const auto got = static_cast<std::int32_t>(
+              std::clamp<std::int64_t>(actual[k], INT32_MIN, INT32_MAX));
+          report.first_mismatch = swl::Mismatch{c.label, kept_index[k], c.query, kept[k], c.matrix, c.gap_open,
+                                                c.gap_extend, expected[k], got};
+          return report_to_dict(report);
+        }
+      }
+    }
+  } catch (const std::exception& e) {
+    report.error = e.what();
+    return report_to_dict(report);
+  }
+  report.passed = true;
+  return report_to_dict(report);
 }
 
 py::list records_to_list(const std::vector<swl::FastaRecord>& records) {
@@ -279,5 +402,11 @@ PYBIND11_MODULE(_core, m) {
   m.def("corpus", &corpus, py::arg("seed"), py::arg("large"), py::arg("real_sequences"),
         "The verification corpus as dicts (label, query, subjects, matrix, gap_open, gap_extend).");
   m.def("verify", &verify, py::arg("stage"), py::arg("seed"), py::arg("large"), py::arg("real_sequences"),
-        py::arg("threads"), py::arg("kernel"), "The harness report of one stage against its reference.");
+        py::arg("threads"), py::arg("kernel"), py::arg("cases") = py::none(),
+        "The harness report of one stage against its reference, on the corpus or on the given cases.");
+  m.def("verify_function", &verify_function, py::arg("name"), py::arg("fn"), py::arg("seed"), py::arg("large"),
+        py::arg("real_sequences"), py::arg("cases") = py::none(), py::arg("max_pair_cells") = 0.0,
+        "The harness report of a Python scorer fn(query, subjects, matrix, gap_open, gap_extend) -> scores "
+        "against the reference stage, on the corpus or on the given cases (dicts with label, query, subjects, "
+        "matrix, gap_open, gap_extend); pairs over max_pair_cells (when > 0) are skipped.");
 }
