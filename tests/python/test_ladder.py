@@ -117,7 +117,7 @@ def test_markdown_table_names_every_row(ladder_run):
 
 
 def test_a_failing_rung_is_shown_failed_and_gets_no_speed(monkeypatch, tmp_path):
-    real = ladder.rung_candidates
+    real = ladder.candidates.rung_candidates
 
     def with_a_broken_rung():
         candidates = real()
@@ -132,7 +132,7 @@ def test_a_failing_rung_is_shown_failed_and_gets_no_speed(monkeypatch, tmp_path)
         broken.search = off_by_one
         return candidates
 
-    monkeypatch.setattr(ladder, "rung_candidates", with_a_broken_rung)
+    monkeypatch.setattr(ladder.candidates, "rung_candidates", with_a_broken_rung)
     last = swladder.stages()[-1]
     report = ladder.run_ladder(str(DATA / "queries.fa"), str(DATA / "tursiops_sample.fa"), rungs=["scalar", last],
                                quick=True, out_dir=str(tmp_path))
