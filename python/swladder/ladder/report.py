@@ -153,7 +153,8 @@ def plot(report: dict[str, Any], path: Path) -> bool:
     axes.set_title(f"Smith-Waterman speedup ladder: {machine['cpu']}, {report['config']['threads']} threads max",
                    fontsize=10)
     left = min(speeds) / 3
-    axes.set_xlim(left, max(speeds) * 3)
+    right = max(speeds) * 1.5
+    axes.set_xlim(left, right)
     labels = []
     for position, speed, r in zip(positions, speeds, rows):
         label = f"{speed:.3g} GCUPS"
@@ -163,31 +164,39 @@ def plot(report: dict[str, Any], path: Path) -> bool:
     axes.legend(handles=[Patch(color="#1f77b4", label="swladder rung"), Patch(color="#ff7f0e", label="peer")],
                 loc="lower right", fontsize=8)
     axes.grid(axis="x", which="major", alpha=0.3)
-    figure.tight_layout()
-    _fit_labels(figure, axes, labels)
-    figure.tight_layout()
-    _fit_labels(figure, axes, labels)
+    # tight_layout makes room for labels beyond the frame by narrowing it, and
+    # a narrower frame needs a longer axis: settle in turns, always from the
+    # same starting range.
+    for _ in range(3):
+        _fit_labels(figure, axes, labels, right)
+        figure.tight_layout()
+    _fit_labels(figure, axes, labels, right)
     figure.savefig(path, dpi=120)
     plt.close(figure)
     return True
 
 
-def _fit_labels(figure: Any, axes: Any, labels: list[Any]) -> None:
-    """Widens the (log) x range until every label ends inside the frame."""
+def _fit_labels(figure: Any, axes: Any, labels: list[Any], high: float) -> None:
+    """Sets the right end of the (log) x range so that every label, which
+    starts just right of its bar, ends inside the frame."""
     import math
 
-    for _ in range(4):
-        figure.canvas.draw()
-        renderer = figure.canvas.get_renderer()
-        frame = axes.get_window_extent(renderer)
-        right_edge = max(label.get_window_extent(renderer).x1 for label in labels)
-        if right_edge <= frame.x1 - 4:
-            return
-        low, high = axes.get_xlim()
-        span = math.log10(high) - math.log10(low)
-        # The label's end, in the axis's log units, plus a margin.
-        needed = span * (right_edge - frame.x0 + 12) / frame.width
-        axes.set_xlim(low, low * 10 ** needed)
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    width = axes.get_window_extent(renderer).width
+    low = axes.get_xlim()[0]
+    log_low = math.log10(low)
+    span = math.log10(high) - log_low
+    margin = 8.0
+    for label in labels:
+        start = math.log10(label.get_position()[0]) - log_low  # in decades from the left edge
+        text_width = label.get_window_extent(renderer).width
+        room = width - margin - text_width
+        if room > 0:
+            span = max(span, start * width / room)
+        else:  # a label wider than the frame: the figure is too narrow for it
+            span = max(span, start + 1)
+    axes.set_xlim(low, 10 ** (log_low + span))
 
 
 def write_outputs(report: dict[str, Any], out_dir: Path) -> list[Path]:
