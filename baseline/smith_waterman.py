@@ -306,16 +306,21 @@ def parse_fasta(text: str, source: str = "<string>") -> list[FastaRecord]:
 
 
 def read_fasta(path: str | os.PathLike[str]) -> list[FastaRecord]:
-    """Reads a FASTA file; a name ending in .gz is decompressed."""
+    """Reads a FASTA file; a gzip file (known by its magic bytes, whatever
+    its name) is decompressed."""
     path = os.fspath(path)
     try:
-        opener = gzip.open if path.endswith(".gz") else open
-        with opener(path, "rb") as stream:
+        with open(path, "rb") as stream:
             data = stream.read()
-    except (OSError, EOFError) as error:
+    except OSError as error:
         if isinstance(error, FileNotFoundError) or not os.path.exists(path):
             raise FileNotFoundError(f"cannot open FASTA file '{path}'") from None
         raise OSError(f"error reading FASTA file '{path}': {error}") from None
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, ValueError) as error:
+            raise ValueError(f"FASTA file '{path}' is not a valid gzip file ({error})") from None
     # Bytes that are not UTF-8 survive as lone surrogates, so an error can
     # still name the byte.
     return parse_fasta(data.decode("utf-8", "surrogateescape"), path)

@@ -9,6 +9,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <map>
+#include <mutex>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -120,13 +123,60 @@ std::vector<swl::VerifyCase> verify_corpus(std::uint64_t seed, bool large, const
   for (const auto& item : cases.cast<py::list>()) {
     const auto entry = item.cast<py::dict>();
     swl::VerifyCase c;
-    for_each_case_field(c, [&](const char* key, auto& field) {
-      if (!entry.contains(key)) throw swl::InputError(std::string("a verification case needs '") + key + "'");
-      field = entry[key].cast<std::decay_t<decltype(field)>>();
+    c.label = "case " + std::to_string(corpus.size() + 1);
+    for_each_case_field(c, [&](const std::string& key, auto& field) {
+      if (entry.contains(key)) {
+        field = entry[key.c_str()].cast<std::decay_t<decltype(field)>>();
+      } else if (key == "query" || key == "subjects") {
+        throw swl::InputError("a verification case needs '" + key + "'");
+      }  // the rest keep the workload's defaults
     });
     corpus.push_back(std::move(c));
   }
   return corpus;
+}
+
+// Reference scores kept between calls, by the whole case: the ladder checks
+// many rungs and peers, pass after pass, on the same large cases, and the
+// reference would otherwise score them again each time. Bounded; cleared
+// when full.
+class ReferenceCache {
+ public:
+  void fill(const std::vector<swl::VerifyCase>& corpus) {
+    const std::lock_guard lock(mutex_);
+    for (const auto& c : corpus) {
+      if (const auto hit = entries_.find(key(c)); hit != entries_.end()) c.expected = hit->second;
+    }
+  }
+  void keep(const std::vector<swl::VerifyCase>& corpus) {
+    const std::lock_guard lock(mutex_);
+    for (const auto& c : corpus) {
+      if (c.expected.empty()) continue;
+      std::string k = key(c);
+      if (bytes_ + k.size() > kMaxBytes) {
+        entries_.clear();
+        bytes_ = 0;
+      }
+      bytes_ += k.size();
+      entries_[std::move(k)] = c.expected;
+    }
+  }
+
+ private:
+  static constexpr std::size_t kMaxBytes = std::size_t{256} << 20;
+  static std::string key(const swl::VerifyCase& c) {
+    std::string k = c.matrix + "\n" + std::to_string(c.gap_open) + "/" + std::to_string(c.gap_extend) + "\n" + c.query;
+    for (const auto& subject : c.subjects) (k += '\n') += subject;
+    return k;
+  }
+  std::mutex mutex_;
+  std::map<std::string, std::map<std::string, std::vector<std::int32_t>>> entries_;
+  std::size_t bytes_ = 0;
+};
+
+ReferenceCache& reference_cache() {
+  static ReferenceCache cache;
+  return cache;
 }
 
 py::dict report_dict(const swl::VerifyReport& report) {
@@ -153,7 +203,9 @@ py::dict verify(const std::string& stage_name, std::uint64_t seed, bool large, c
   swl::VerifyReport report;
   {
     py::gil_scoped_release release;
+    reference_cache().fill(corpus);
     report = swl::verify_stage(stage, corpus, {threads, kernel});
+    reference_cache().keep(corpus);
   }
   return report_dict(report);
 }
@@ -165,17 +217,29 @@ py::dict verify_function(const std::string& name, const py::function& fn, std::u
                          const py::list& real_sequences, const py::object& cases, double max_pair_cells) {
   const auto corpus = verify_corpus(seed, large, real_sequences, cases);
   const swl::Stage& reference = swl::reference_stage();
+  // Python's errors become plain exceptions while the GIL is held, so that
+  // the harness reports them as the case's error.
   const auto score = [&](const swl::VerifyCase& c, const std::vector<std::string>& subjects) {
     py::gil_scoped_acquire acquire;
-    const py::object scores = fn(c.query, subjects, c.matrix, c.gap_open, c.gap_extend);
-    std::vector<std::int32_t> out;
-    for (const auto& value : scores) out.push_back(value.cast<std::int32_t>());
-    return out;
+    try {
+      const py::object scores = fn(c.query, subjects, c.matrix, c.gap_open, c.gap_extend);
+      std::vector<std::int32_t> out;
+      for (const auto& value : scores) out.push_back(value.cast<std::int32_t>());
+      return out;
+    } catch (py::error_already_set& e) {
+      const std::string type = py::str(e.type().attr("__name__"));
+      const std::string message = py::str(e.value());
+      throw std::runtime_error("case '" + c.label + "': " + type + (message.empty() ? "" : ": " + message));
+    } catch (const py::cast_error& e) {
+      throw std::runtime_error("case '" + c.label + "': scores are not int32 integers (" + e.what() + ")");
+    }
   };
   swl::VerifyReport report;
   {
     py::gil_scoped_release release;
+    reference_cache().fill(corpus);
     report = swl::verify_scores(name, score, reference, corpus, max_pair_cells);
+    reference_cache().keep(corpus);
   }
   report.kernel = "python";
   return report_dict(report);

@@ -11,24 +11,16 @@ Affine gaps: a gap of length k costs gap_open + k * gap_extend (defaults 11
 and 1, BLOSUM62), the BLAST/SWIPE/ssearch36 convention.
 """
 
-from ._api import (
-    DEFAULT_SEED,
-    Database,
-    SearchResult,
-    matrix,
-    read_fasta,
-    score,
-    search,
-    search_detailed,
-    stage_info,
-    stages,
-    verify,
-)
+from ._baseline import baseline
 from ._core import ALPHABET, MAX_GAP_PENALTY, builtin_matrices, cpu_features
-
-__version__ = "0.1.0"
+from ._fasta import Database, read_fasta
+from ._search import SearchResult, matrix, score, search, search_detailed
+from ._stages import stage_info, stages
+from ._verify import DEFAULT_SEED, verify
+from ._version import __version__
 
 __all__ = [
+    "__version__",
     "ALPHABET",
     "DEFAULT_SEED",
     "MAX_GAP_PENALTY",

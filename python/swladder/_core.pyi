@@ -1,6 +1,6 @@
 # Stub for the compiled module swladder._core (python/src/core.cpp). Private:
 # the public API is in swladder/__init__.py.
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -54,5 +54,20 @@ def search(
 ) -> tuple[npt.NDArray[np.int32], str, int, int]: ...
 def corpus(seed: int, large: bool, real_sequences: list[str]) -> list[dict[str, Any]]: ...
 def verify(
-    stage: str, seed: int, large: bool, real_sequences: list[str], threads: int, kernel: str
+    stage: str,
+    seed: int,
+    large: bool,
+    real_sequences: list[str],
+    threads: int,
+    kernel: str,
+    cases: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]: ...
+def verify_function(
+    name: str,
+    fn: Callable[[str, list[str], str, int, int], Sequence[int]],
+    seed: int,
+    large: bool,
+    real_sequences: list[str],
+    cases: list[dict[str, Any]] | None = None,
+    max_pair_cells: float = 0,
 ) -> dict[str, Any]: ...

@@ -13,11 +13,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
-from . import _api
+from . import _fasta, _search, _stages, _verify
+from ._version import __version__
 
 PROG = "swladder"
 EXIT_FAILED = 1
@@ -60,8 +62,8 @@ def _add_search(subparsers: argparse._SubParsersAction) -> None:
         description="Smith-Waterman scores of each query against every database sequence. Prints "
         "QUERY<TAB>SUBJECT<TAB>SCORE, best first for each query (ties in database order).",
     )
-    parser.add_argument("query", help="FASTA file of one or more queries (.gz allowed)")
-    parser.add_argument("database", help="FASTA file of the database (.gz allowed)")
+    parser.add_argument("query", help="FASTA file of one or more queries (gzip allowed; - reads standard input)")
+    parser.add_argument("database", help="FASTA file of the database (gzip allowed; - reads standard input)")
     parser.add_argument("-k", "--top", type=_positive_int, default=None, metavar="N",
                         help="keep the N best subjects of each query (default: all)")
     parser.add_argument("--stage", default="auto",
@@ -74,14 +76,22 @@ def _add_search(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run_search(args: argparse.Namespace) -> int:
-    queries = _api.read_fasta(args.query)
-    database = _api.Database(args.database)
+    if args.query == "-" and args.database == "-":
+        raise ValueError("standard input can be the query or the database, not both")
+    if args.query == "-":
+        queries = _fasta.parse_fasta_bytes(_fasta.read_stdin_bytes(), _fasta.STDIN_NAME)
+    else:
+        queries = _fasta.read_fasta(args.query)
+    if args.database == "-":
+        database = _fasta.Database._from_fasta_bytes(_fasta.read_stdin_bytes(), _fasta.STDIN_NAME)
+    else:
+        database = _fasta.Database(args.database)
     names = database.names
     options = dict(stage=args.stage, matrix=args.matrix, gap_open=args.gap_open, gap_extend=args.gap_extend,
                    threads=args.threads, kernel=args.kernel)
     out = sys.stdout
     for query_name, _, sequence in queries:
-        scores = _api.search(sequence, database, **options)
+        scores = _search.search(sequence, database, **options)
         order = np.argsort(-scores.astype(np.int64), kind="stable")
         if args.top is not None:
             order = order[: args.top]
@@ -103,19 +113,19 @@ def _add_verify(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--stage", action="append", default=None, metavar="S",
                         help="check only this rung (repeatable; default: all)")
     parser.add_argument("--large", action="store_true", help="add the slow titin-size cases")
-    parser.add_argument("--seed", type=_int, default=_api.DEFAULT_SEED, help="corpus seed (default: %(default)s)")
+    parser.add_argument("--seed", type=_int, default=_verify.DEFAULT_SEED, help="corpus seed (default: %(default)s)")
     parser.add_argument("--threads", type=_positive_int, default=None, metavar="N",
                         help="threads for threaded rungs (default: every core)")
     parser.set_defaults(run=_run_verify)
 
 
 def _run_verify(args: argparse.Namespace) -> int:
-    rungs = {rung["name"]: rung for rung in _api.stage_info()}
+    rungs = {rung["name"]: rung for rung in _stages.stage_info()}
     wanted = args.stage or list(rungs)
     for name in wanted:
         if name not in rungs:
-            _api._resolve_stage(name)  # raises the unknown-stage (or unsupported) message
-    if _api._data_dir() is None:
+            _stages.resolve_stage(name)  # raises the unknown-stage (or unsupported) message
+    if _verify.data_dir() is None:
         print(f"{PROG}: note: bundled data not found (set SWLADDER_DATA to the data/ folder): "
               "compiled stages are checked without real sequences", file=sys.stderr)
     failed = 0
@@ -123,7 +133,7 @@ def _run_verify(args: argparse.Namespace) -> int:
         rung = rungs[name]
         kernels = [None] if rung["kind"] == "python" else rung["kernels"]
         for kernel in kernels:
-            report = _api.verify(name, large=args.large, seed=args.seed, kernel=kernel, threads=args.threads)
+            report = _verify.verify(name, large=args.large, seed=args.seed, kernel=kernel, threads=args.threads)
             failed += not report["passed"]
             print(report["description"], flush=True)
     return EXIT_FAILED if failed else 0
@@ -144,7 +154,7 @@ def _add_stages(subparsers: argparse._SubParsersAction) -> None:
 
 def _run_stages(args: argparse.Namespace) -> int:
     rows = [("name", "kind", "kernels", "summary")]
-    rows += [(r["name"], r["kind"], ",".join(r["kernels"]), r["summary"]) for r in _api.stage_info()]
+    rows += [(r["name"], r["kind"], ",".join(r["kernels"]), r["summary"]) for r in _stages.stage_info()]
     widths = [max(len(row[column]) for row in rows) for column in range(3)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
@@ -192,16 +202,17 @@ def _add_ladder(subparsers: argparse._SubParsersAction) -> None:
 def _run_ladder(args: argparse.Namespace) -> int:
     from . import ladder
 
-    data = _api._data_dir()
+    data = _verify.data_dir()
     if (args.query is None or args.db is None) and data is None:
         raise ValueError("bundled data not found: give --query and --db, or set SWLADDER_DATA to the data/ folder")
     query = args.query or str(data / "queries.fa")
     database = args.db or str(data / "tursiops_sample.fa")
     report = ladder.run_ladder(query, database, threads=args.threads, rungs=args.rungs, quick=args.quick,
-                               out_dir=args.out, repeat=args.repeat, instructions=args.instructions,
+                               out_dir=None, repeat=args.repeat, instructions=args.instructions,
                                peers=not args.no_peers, progress=lambda line: print(line, file=sys.stderr, flush=True))
+    written = ladder.write_outputs(report, Path(args.out))
     print(ladder.format_text_table(report))
-    print(f"\nwrote {os.path.join(args.out, 'ladder.json')}, ladder.md, ladder.png")
+    print(f"\nwrote {', '.join(str(path) for path in written)}")
     return EXIT_FAILED if any(row["verified"] is False and row["kind"] == "rung" for row in report["rungs"]) else 0
 
 
@@ -216,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Exact Smith-Waterman protein database search: a speedup ladder from pure Python "
         "to SIMD and threads, every rung checked against the same reference.",
     )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for add_subcommand in SUBCOMMANDS:
         add_subcommand(subparsers)

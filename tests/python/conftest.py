@@ -18,6 +18,9 @@ import swladder
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "data"
 BASELINE_SOURCE = REPO / "baseline" / "smith_waterman.py"
+# The published tables: core/matrices/ (kernels/matrices/ before the core/ folder).
+MATRICES = next((path for path in (REPO / "core" / "matrices", REPO / "kernels" / "matrices") if path.is_dir()),
+                REPO / "core" / "matrices")
 
 
 def _load_source_baseline():

@@ -5,8 +5,10 @@ agree with each other, and it runs as a plain script."""
 from __future__ import annotations
 
 import gzip
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -309,3 +311,30 @@ def test_multiprocessing_works_with_spawn_from_the_script(tiny_files):
                            text=True, check=True)
     assert spawned.returncode == 0, spawned.stderr
     assert spawned.stdout == plain.stdout
+
+
+def test_swladder_finds_the_baseline_in_a_source_checkout(tmp_path):
+    # A checkout: python/swladder without the installed copy (baseline.py and
+    # matrices/), baseline/smith_waterman.py and core/matrices beside it.
+    import shutil
+
+    from conftest import MATRICES
+
+    package = Path(swladder.__file__).parent
+    shutil.copytree(package, tmp_path / "python" / "swladder",
+                    ignore=shutil.ignore_patterns("baseline.py", "matrices", "data", "__pycache__"))
+    (tmp_path / "baseline").mkdir()
+    shutil.copy(BASELINE_SOURCE, tmp_path / "baseline" / "smith_waterman.py")
+    shutil.copytree(MATRICES, tmp_path / "core" / "matrices")
+    code = ("import swladder\n"
+            "print(swladder.baseline.__file__)\n"
+            "print(swladder.search('HEAGAWGHEE', ['PAWHEAE'], stage='python_tuned', matrix='BLOSUM50',"
+            " gap_open=8, gap_extend=2)[0])\n"
+            "print(len(swladder.baseline.load_matrix('PAM250')))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=str(tmp_path / "python")), timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.split()
+    assert lines[0] == str(tmp_path / "baseline" / "smith_waterman.py")
+    assert lines[1] == str(sw.python_naive("HEAGAWGHEE", ["PAWHEAE"], sw.load_matrix("BLOSUM50"), 8, 2)[0])
+    assert lines[2] == "24"

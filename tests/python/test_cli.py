@@ -95,7 +95,7 @@ def test_verify_exits_1_when_a_rung_fails(monkeypatch, capsys):
     def failing(stage, **options):
         return {"passed": False, "description": f"{stage} [scalar, 1 thread]: FAILED: on purpose"}
 
-    monkeypatch.setattr(swladder._api, "verify", failing)
+    monkeypatch.setattr(swladder._verify, "verify", failing)
     assert cli.main(["verify", "--stage", "naive"]) == 1
     assert "FAILED: on purpose" in capsys.readouterr().out
 

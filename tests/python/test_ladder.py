@@ -117,7 +117,7 @@ def test_markdown_table_names_every_row(ladder_run):
 
 
 def test_a_failing_rung_is_shown_failed_and_gets_no_speed(monkeypatch, tmp_path):
-    real = ladder.rung_candidates
+    real = ladder.candidates.rung_candidates
 
     def with_a_broken_rung():
         candidates = real()
@@ -132,7 +132,7 @@ def test_a_failing_rung_is_shown_failed_and_gets_no_speed(monkeypatch, tmp_path)
         broken.search = off_by_one
         return candidates
 
-    monkeypatch.setattr(ladder, "rung_candidates", with_a_broken_rung)
+    monkeypatch.setattr(ladder.candidates, "rung_candidates", with_a_broken_rung)
     last = swladder.stages()[-1]
     report = ladder.run_ladder(str(DATA / "queries.fa"), str(DATA / "tursiops_sample.fa"), rungs=["scalar", last],
                                quick=True, out_dir=str(tmp_path))
@@ -151,3 +151,49 @@ def test_rungs_selects_rungs_and_peers_by_name():
 def test_unknown_rung_is_an_error(capsys):
     assert cli.main(["ladder", "--quick", "--rungs", "scalar,nonesuch", "--out", "/tmp/unused"]) == 2
     assert "nonesuch" in capsys.readouterr().err
+
+
+def _report_with_speeds(speeds):
+    rows = []
+    for index, gcups in enumerate(speeds):
+        rows.append({"name": f"rung{index}", "kind": "rung" if index % 2 == 0 else "peer", "summary": "s",
+                     "verified": True, "cells": 1000, "seconds": 1.0, "gcups": gcups,
+                     "speedup_vs_baseline": gcups / speeds[0], "speedup_vs_previous": None, "kernel": "k",
+                     "threads": 1, "sliced": False, "subjects": 1, "note": ""})
+    return {"machine": {"cpu": "test cpu", "cores": 2, "isa": "", "compiler": "", "python": "", "date": ""},
+            "config": {"threads": 2, "queries": 1, "query_residues": 1, "subjects": 1, "subject_residues": 1},
+            "rungs": rows}
+
+
+def test_chart_labels_stay_inside_the_frame_in_one_unit(monkeypatch, tmp_path):
+    plt = pytest.importorskip("matplotlib.pyplot")
+    figures = []
+    monkeypatch.setattr(plt, "close", figures.append)
+    report = _report_with_speeds([0.001, 0.5, 13.0, 52.5, 8.9])
+    assert ladder.plot(report, tmp_path / "chart.png")
+    (figure,) = figures
+    (axes,) = figure.axes
+    renderer = figure.canvas.get_renderer()
+    frame = axes.get_window_extent(renderer)
+    labels = [text for text in axes.texts if "GCUPS" in text.get_text()]
+    assert len(labels) == 5
+    for label in labels:
+        box = label.get_window_extent(renderer)
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1, label.get_text()
+    assert "GCUPS" in axes.get_xlabel() and "million" not in axes.get_xlabel()
+    # And not much empty room: the axis ends within two decades of the longest label.
+    assert axes.get_xlim()[1] < 52.5 * 100
+
+
+def test_wrote_lists_only_what_was_written(monkeypatch, tmp_path, capsys):
+    def no_matplotlib(report, path):
+        raise ImportError("No module named 'matplotlib'")
+
+    monkeypatch.setattr(ladder.report, "plot", no_matplotlib)
+    out = tmp_path / "out"
+    status = cli.main(["ladder", "--quick", "--rungs", "scalar", "--out", str(out)])
+    assert status == 0
+    wrote = capsys.readouterr().out.splitlines()[-1]
+    assert wrote.startswith("wrote ") and "ladder.json" in wrote and "ladder.md" in wrote
+    assert "ladder.png" not in wrote and not (out / "ladder.png").exists()
+    assert (out / "ladder.json").is_file() and (out / "ladder.md").is_file()

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import swladder
-from conftest import DATA, compiled_stages, every_stage_and_kernel, random_cases, sw
+from conftest import DATA, MATRICES, compiled_stages, every_stage_and_kernel, random_cases, sw
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def test_every_rung_matches_the_python_program(stage, random_expectations):
 
 
 def test_auto_is_the_last_compiled_stage_and_matches(random_expectations):
-    assert swladder._api._resolve_stage("auto") == compiled_stages()[-1]["name"]
+    assert swladder._stages.resolve_stage("auto") == compiled_stages()[-1]["name"]
     cases, expected = random_expectations
     for case, scores in zip(cases[:10], expected[:10]):
         assert swladder.search(case.query, case.subjects, **case.options).tolist() == scores
@@ -227,7 +227,7 @@ def test_matrix_returns_the_alphabet_and_table():
     assert table.shape == (24, 24) and np.issubdtype(table.dtype, np.integer)
     assert table[letters.index("W"), letters.index("W")] == 11
     assert (table == table.T).all()
-    path_letters, path_table = swladder.matrix(Path(__file__).resolve().parents[2] / "core/matrices/PAM250.txt")
+    path_letters, path_table = swladder.matrix(MATRICES / "PAM250.txt")
     np.testing.assert_array_equal(path_table, swladder.matrix("PAM250")[1])
 
 

@@ -25,7 +25,7 @@ def test_every_rung_and_kernel_passes(stage, kernel):
 
 
 def test_compiled_verification_includes_the_real_sample():
-    sample = list(swladder._api._real_sample())
+    sample = list(swladder._verify.real_sample())
     assert len(sample) == 297  # every 7th of the 2,075 bundled records, as the C++ tests take them
     seed = swladder.DEFAULT_SEED
     with_sample = len(swladder._core.corpus(seed, False, sample))

@@ -7,7 +7,8 @@ from __future__ import annotations
 import numba  # type: ignore[import-not-found]
 import numpy as np
 
-from . import _core, baseline
+from .. import _core
+from .._baseline import baseline
 
 
 @numba.njit(cache=False, nogil=True)

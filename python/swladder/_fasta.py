@@ -1,0 +1,178 @@
+"""FASTA input: files (gzip recognised by its magic bytes, not its name),
+standard input, and the encoded Database built from them."""
+
+from __future__ import annotations
+
+import gzip
+import operator
+import os
+import sys
+import zlib
+from typing import Any, Iterable, Tuple, Union
+
+import numpy as np
+import numpy.typing as npt
+
+from . import _core
+
+PathLike = Union[str, "os.PathLike[str]"]
+DatabaseSource = Union["Database", PathLike, Iterable[Union[str, Tuple[str, str]]]]
+
+GZIP_MAGIC = b"\x1f\x8b"
+STDIN_NAME = "<stdin>"
+
+
+def _fasta_path(path: PathLike) -> str:
+    path = os.fsdecode(os.fspath(path))
+    # Reading a directory yields no bytes rather than an error: say what it is.
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"cannot read FASTA file '{path}': it is a directory")
+    return path
+
+
+def _is_gzip(path: str) -> bool:
+    """Whether the file starts with gzip's magic bytes (1f 8b)."""
+    try:
+        with open(path, "rb") as stream:
+            return stream.read(2) == GZIP_MAGIC
+    except FileNotFoundError:
+        raise FileNotFoundError(f"cannot open FASTA file '{path}'") from None
+    except OSError as error:
+        raise OSError(f"error reading FASTA file '{path}': {error}") from None
+
+
+def decompress(data: bytes, source: str) -> bytes:
+    """The FASTA bytes of a file's content: gunzipped when it starts with
+    gzip's magic bytes, as it is otherwise."""
+    if data[:2] != GZIP_MAGIC:
+        return data
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as error:
+        raise ValueError(f"FASTA file '{source}' is not a valid gzip file ({error})") from None
+
+
+def _read_gzip(path: str) -> bytes:
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"cannot open FASTA file '{path}'") from None
+    except OSError as error:
+        raise OSError(f"error reading FASTA file '{path}': {error}") from None
+    return decompress(data, path)
+
+
+def read_stdin_bytes() -> bytes:
+    """Everything on standard input, as bytes, gunzipped if it is gzip."""
+    stream = getattr(sys.stdin, "buffer", None)
+    data = stream.read() if stream is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
+    return decompress(data, STDIN_NAME)
+
+
+def parse_fasta_bytes(data: bytes, source: str = STDIN_NAME) -> list[tuple[str, str, str]]:
+    return _core.parse_fasta(decompress(data, source), source)
+
+
+def read_fasta(path: PathLike) -> list[tuple[str, str, str]]:
+    """(name, description, sequence) of every record of a FASTA file (gzip is
+    recognised by its magic bytes and decompressed), with the C++ reader's
+    rules and messages."""
+    path = _fasta_path(path)
+    if _is_gzip(path):
+        return _core.parse_fasta(_read_gzip(path), path)
+    return _core.read_fasta(path)
+
+
+class Database:
+    """A protein database, encoded once and searched many times.
+
+    ``Database(source)`` takes the path of a FASTA file (str or PathLike; a
+    gzip file, known by its magic bytes, is decompressed), a list of sequences
+    (named seq1, seq2, ...), or a list of (name, sequence) pairs. Every record
+    is kept, in order, so score i belongs to record i. Invalid input raises
+    ValueError with the C++ reader's message (file, line, record, position); a
+    missing file raises FileNotFoundError."""
+
+    __slots__ = ("_core",)
+
+    def __init__(self, source: DatabaseSource) -> None:
+        if isinstance(source, Database):
+            self._core: _core.Database = source._core
+        elif isinstance(source, _core.Database):
+            self._core = source
+        elif isinstance(source, (str, os.PathLike)):
+            path = _fasta_path(source)
+            if _is_gzip(path):
+                self._core = _core.Database.from_fasta_bytes(_read_gzip(path), path)
+            else:
+                self._core = _core.Database.from_fasta(path)
+        elif isinstance(source, (bytes, bytearray)):
+            raise TypeError("a database is a FASTA path, a list of sequences or a list of (name, sequence) pairs")
+        else:
+            self._core = self._from_items(list(source))
+
+    @staticmethod
+    def _from_items(items: list[Any]) -> _core.Database:
+        if all(isinstance(item, str) for item in items):
+            return _core.Database.from_sequences(items)
+        pairs = []
+        for number, item in enumerate(items, start=1):
+            if not (isinstance(item, (tuple, list)) and len(item) == 2 and all(isinstance(x, str) for x in item)):
+                raise TypeError(
+                    "database entries must be all sequences (str) or all (name, sequence) pairs; "
+                    f"entry #{number} is {item!r:.60}"
+                )
+            if not item[0]:
+                raise ValueError(f"database entry #{number}: empty sequence name")
+            pairs.append((item[0], item[1]))
+        return _core.Database.from_pairs(pairs)
+
+    @classmethod
+    def from_fasta(cls, path: PathLike) -> Database:
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path must be a str or os.PathLike, not {type(path).__name__}")
+        return cls(path)
+
+    @classmethod
+    def _from_fasta_bytes(cls, data: bytes, source: str = STDIN_NAME) -> Database:
+        """From FASTA text in memory (standard input): ``source`` names it in errors."""
+        return cls(_core.Database.from_fasta_bytes(decompress(data, source), source))
+
+    def __len__(self) -> int:
+        return len(self._core)
+
+    def __repr__(self) -> str:
+        return f"<swladder.Database: {len(self)} sequences, {self.total_residues} residues>"
+
+    @property
+    def names(self) -> list[str]:
+        return self._core.names
+
+    @property
+    def lengths(self) -> npt.NDArray[np.int64]:
+        return self._core.lengths
+
+    @property
+    def total_residues(self) -> int:
+        return self._core.total_residues
+
+    @property
+    def max_length(self) -> int:
+        return self._core.max_length
+
+    def sequence(self, index: int) -> str:
+        """Record ``index`` in the 24 matrix letters (uppercase; U, O, J... as X)."""
+        index = operator.index(index)
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("database index out of range")
+        return self._core.sequence(index)
+
+    def sequences(self) -> list[str]:
+        return self._core.sequences()
+
+
+def as_database(database: DatabaseSource) -> Database:
+    return database if isinstance(database, Database) else Database(database)
