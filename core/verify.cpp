@@ -215,6 +215,7 @@ VerifyReport verify_scores(std::string_view name, const ScoreFunction& score, co
         kept_index.push_back(k);
         report.cells += cells;
       }
+      if (kept.empty() && !c.subjects.empty()) continue;  // every pair skipped: nothing to check
       // Reference scores are kept with the case, per reference and limit, so
       // that checking many stages on one corpus runs the reference once.
       const std::string cache_key = report.reference + "/" + std::to_string(limit);
