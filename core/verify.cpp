@@ -55,6 +55,19 @@ std::vector<VerifyCase> build_corpus(const CorpusOptions& options) {
     c.gap_extend = penalties.extend;
   };
   std::vector<VerifyCase> corpus;
+  // `rounds` cases of random scoring, each a query and `subjects` subjects
+  // drawn from it, labelled "<label>, round <n>".
+  const auto add_rounds = [&](const std::string& label, int rounds, int subjects, const auto& make_query,
+                              const auto& make_subject) {
+    for (int round = 0; round < rounds; ++round) {
+      VerifyCase c;
+      random_scoring(c);
+      c.query = make_query();
+      for (int k = 0; k < subjects; ++k) c.subjects.push_back(make_subject(c.query, k));
+      c.label = label + ", round " + std::to_string(round);
+      corpus.push_back(std::move(c));
+    }
+  };
 
   // Lengths around every lane and segment boundary the SIMD rungs have
   // (16, 32, 64 lanes), plus the empty and one-residue cases.
@@ -86,16 +99,8 @@ std::vector<VerifyCase> build_corpus(const CorpusOptions& options) {
   }
   // Homologs at several distances and penalties: the gap paths (E and F,
   // opening and extending) carry the score.
-  for (int round = 0; round < 12; ++round) {
-    VerifyCase c;
-    random_scoring(c);
-    c.query = random_protein(rng, rng.between(20, 400));
-    for (int k = 0; k < 24; ++k) {
-      c.subjects.push_back(mutate(rng, c.query, 0.05 + 0.03 * k, 0.01 * (k % 8)));
-    }
-    c.label = "homologs, round " + std::to_string(round);
-    corpus.push_back(std::move(c));
-  }
+  add_rounds("homologs", 12, 24, [&] { return random_protein(rng, rng.between(20, 400)); },
+             [&](const std::string& query, int k) { return mutate(rng, query, 0.05 + 0.03 * k, 0.01 * (k % 8)); });
   // Identical sequences: scores that overflow 8 bits (> 255) and 16 bits
   // (> 32767: 3,000 W against 3,000 W scores 33,000 with BLOSUM62).
   {
@@ -155,17 +160,11 @@ std::vector<VerifyCase> build_corpus(const CorpusOptions& options) {
       c.label = "poly-W 8000: score 88,000";
       corpus.push_back(std::move(c));
     }
-    for (int round = 0; round < 40; ++round) {
-      VerifyCase c;
-      random_scoring(c);
-      c.query = random_any_residues(rng, rng.between(1, 3000));
-      for (int k = 0; k < 50; ++k) {
-        c.subjects.push_back(rng.below(3) == 0 ? mutate(rng, c.query, 0.2, 0.03)
-                                               : random_any_residues(rng, rng.between(0, 2000)));
-      }
-      c.label = "large sweep, round " + std::to_string(round);
-      corpus.push_back(std::move(c));
-    }
+    add_rounds("large sweep", 40, 50, [&] { return random_any_residues(rng, rng.between(1, 3000)); },
+               [&](const std::string& query, int) {
+                 return rng.below(3) == 0 ? mutate(rng, query, 0.2, 0.03)
+                                          : random_any_residues(rng, rng.between(0, 2000));
+               });
   }
   return corpus;
 }
@@ -183,7 +182,7 @@ std::string VerifyReport::describe() const {
   out << stage << " [" << kernel << ", " << threads << " thread" << (threads == 1 ? "" : "s") << "]: ";
   if (passed) {
     out << "PASS (" << pairs << " pairs in " << cases << " cases against " << reference;
-    if (skipped_pairs) out << ", " << skipped_pairs << " pairs too large for full matrices skipped";
+    if (skipped_pairs) out << ", " << skipped_pairs << " pairs over the size limit skipped";
     out << ")";
   } else if (!error.empty()) {
     out << "FAILED: " << error;

@@ -52,12 +52,22 @@ def _add_scoring_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gap-extend", type=_int, default=1, metavar="N", help="(default: %(default)s)")
 
 
+def _subcommand(subparsers: argparse._SubParsersAction, name: str, run, *, help: str,
+                description: str) -> argparse.ArgumentParser:
+    """A subcommand whose arguments the caller adds; `run(args)` carries it out."""
+    parser = subparsers.add_parser(name, help=help, description=description)
+    parser.set_defaults(run=run)
+    return parser
+
+
 # --- search ------------------------------------------------------------------------
 
 
 def _add_search(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = _subcommand(
+        subparsers,
         "search",
+        _run_search,
         help="score every query against every database sequence",
         description="Smith-Waterman scores of each query against every database sequence. Prints "
         "QUERY<TAB>SUBJECT<TAB>SCORE, best first for each query (ties in database order).",
@@ -72,7 +82,6 @@ def _add_search(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--threads", type=_positive_int, default=None, metavar="N",
                         help="threads (processes for python_multiprocessing; default: every core)")
     parser.add_argument("--kernel", default=None, help="force one of the stage's kernels (default: the best this CPU runs)")
-    parser.set_defaults(run=_run_search)
 
 
 def _run_search(args: argparse.Namespace) -> int:
@@ -104,8 +113,10 @@ def _run_search(args: argparse.Namespace) -> int:
 
 
 def _add_verify(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = _subcommand(
+        subparsers,
         "verify",
+        _run_verify,
         help="check every rung and kernel against the reference",
         description="Runs the verification harness over every rung (every kernel of each compiled stage "
         "that this CPU runs) and prints one line per rung and kernel. Exit status 1 if any failed.",
@@ -116,7 +127,6 @@ def _add_verify(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=_int, default=_verify.DEFAULT_SEED, help="corpus seed (default: %(default)s)")
     parser.add_argument("--threads", type=_positive_int, default=None, metavar="N",
                         help="threads for threaded rungs (default: every core)")
-    parser.set_defaults(run=_run_verify)
 
 
 def _run_verify(args: argparse.Namespace) -> int:
@@ -143,13 +153,14 @@ def _run_verify(args: argparse.Namespace) -> int:
 
 
 def _add_stages(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    _subcommand(
+        subparsers,
         "stages",
+        _run_stages,
         help="list the rungs that run here",
         description="The rungs of the ladder that run on this machine, slowest first: name, kind, "
         "kernels this CPU runs (best first) and summary.",
     )
-    parser.set_defaults(run=_run_stages)
 
 
 def _run_stages(args: argparse.Namespace) -> int:
@@ -172,8 +183,10 @@ def _rung_list(text: str) -> list[str]:
 
 
 def _add_ladder(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = _subcommand(
+        subparsers,
         "ladder",
+        _run_ladder,
         help="verify and time every rung and the installed peers: the speedup ladder",
         description="Verifies every rung (and every installed peer: parasail, ssearch36, numba, pyopal) on a "
         "shared sample against the scalar reference, then times each on the same queries and database. Rungs "
@@ -196,7 +209,6 @@ def _add_ladder(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--instructions", action="store_true",
                         help="also count instructions per cell of each compiled rung with valgrind (slow)")
     parser.add_argument("--no-peers", action="store_true", help="leave the peers out")
-    parser.set_defaults(run=_run_ladder)
 
 
 def _run_ladder(args: argparse.Namespace) -> int:

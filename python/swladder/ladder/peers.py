@@ -5,6 +5,7 @@ scalar recurrence compiled by numba. One that is not installed is listed as such
 
 from __future__ import annotations
 
+import importlib
 import re
 import shutil
 import subprocess
@@ -17,12 +18,23 @@ from .._fasta import Database
 from .candidates import Candidate, Outcome
 
 
+def _import_peer(module: str):
+    """The peer's module, or None where it is not installed."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None
+
+
+def _not_installed(name: str, summary: str, threaded: bool, package: str) -> Candidate:
+    return Candidate(name, "peer", summary, threaded, None, missing=f"not installed (pip install {package})")
+
+
 def _parasail_candidate() -> Candidate:
     summary = "parasail sw_striped_profile_sat: Farrar striped, 8-bit then 16-bit (Python binding)"
-    try:
-        import parasail  # type: ignore[import-not-found]
-    except ImportError:
-        return Candidate("parasail", "peer", summary, False, None, missing="not installed (pip install parasail)")
+    parasail = _import_peer("parasail")
+    if parasail is None:
+        return _not_installed("parasail", summary, False, "parasail")
 
     def search(query, _db, subjects, _threads):
         profile = parasail.profile_create_sat(query, parasail.blosum62)
@@ -101,10 +113,8 @@ def _ssearch_candidate() -> Candidate:
 
 def _numba_candidate() -> Candidate:
     summary = "the scalar recurrence compiled by numba"
-    try:
-        import numba  # type: ignore[import-not-found]  # noqa: F401
-    except ImportError:
-        return Candidate("numba", "peer", summary, False, None, missing="not installed (pip install numba)")
+    if _import_peer("numba") is None:
+        return _not_installed("numba", summary, False, "numba")
     from .numba_peer import numba_search
 
     def search(query, _db, subjects, _threads):
@@ -115,10 +125,9 @@ def _numba_candidate() -> Candidate:
 
 def _pyopal_candidate() -> Candidate:
     summary = "pyopal: Opal's inter-sequence SIMD kernel, 8-bit then 16-bit (Python binding)"
-    try:
-        import pyopal  # type: ignore[import-not-found]
-    except ImportError:
-        return Candidate("pyopal", "peer", summary, True, None, missing="not installed (pip install pyopal)")
+    pyopal = _import_peer("pyopal")
+    if pyopal is None:
+        return _not_installed("pyopal", summary, True, "pyopal")
     from scoring_matrices import ScoringMatrix  # type: ignore[import-not-found]  # a pyopal dependency
 
     # Opal charges gap_open + (k - 1) * gap_extend for a gap of length k, so
