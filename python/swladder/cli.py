@@ -65,9 +65,7 @@ def _subcommand(subparsers: argparse._SubParsersAction, name: str, run, *, help:
 
 def _add_search(subparsers: argparse._SubParsersAction) -> None:
     parser = _subcommand(
-        subparsers,
-        "search",
-        _run_search,
+        subparsers, "search", _run_search,
         help="score every query against every database sequence",
         description="Smith-Waterman scores of each query against every database sequence. Prints "
         "QUERY<TAB>SUBJECT<TAB>SCORE, best first for each query (ties in database order).",
@@ -114,9 +112,7 @@ def _run_search(args: argparse.Namespace) -> int:
 
 def _add_verify(subparsers: argparse._SubParsersAction) -> None:
     parser = _subcommand(
-        subparsers,
-        "verify",
-        _run_verify,
+        subparsers, "verify", _run_verify,
         help="check every rung and kernel against the reference",
         description="Runs the verification harness over every rung (every kernel of each compiled stage "
         "that this CPU runs) and prints one line per rung and kernel. Exit status 1 if any failed.",
@@ -154,9 +150,7 @@ def _run_verify(args: argparse.Namespace) -> int:
 
 def _add_stages(subparsers: argparse._SubParsersAction) -> None:
     _subcommand(
-        subparsers,
-        "stages",
-        _run_stages,
+        subparsers, "stages", _run_stages,
         help="list the rungs that run here",
         description="The rungs of the ladder that run on this machine, slowest first: name, kind, "
         "kernels this CPU runs (best first) and summary.",
@@ -184,9 +178,7 @@ def _rung_list(text: str) -> list[str]:
 
 def _add_ladder(subparsers: argparse._SubParsersAction) -> None:
     parser = _subcommand(
-        subparsers,
-        "ladder",
-        _run_ladder,
+        subparsers, "ladder", _run_ladder,
         help="verify and time every rung and the installed peers: the speedup ladder",
         description="Verifies every rung (and every installed peer: parasail, ssearch36, numba, pyopal) on a "
         "shared sample against the scalar reference, then times each on the same queries and database. Rungs "
