@@ -1,7 +1,9 @@
 #include "alphabet.hpp"
 
 #include <array>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "errors.hpp"
 
@@ -27,6 +29,13 @@ constexpr std::array<std::int8_t, 256> make_code_table() {
 constexpr auto kCodeTable = make_code_table();
 
 }  // namespace
+
+[[noreturn]] void throw_file_error(const std::string& action, const std::string& path) {
+  const int error_number = errno;
+  std::string message = action + " '" + path + "'";
+  if (error_number != 0) message += ": " + std::string(std::strerror(error_number));
+  throw FileError(message, error_number);
+}
 
 std::string describe_byte(unsigned char c) {
   char buffer[16];

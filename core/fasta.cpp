@@ -1,5 +1,6 @@
 #include "fasta.hpp"
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -72,8 +73,9 @@ std::vector<FastaRecord> parse_fasta(std::string_view text, std::string_view sou
 std::vector<FastaRecord> read_fasta(const std::string& path) {
   std::error_code ignored;
   if (std::filesystem::is_directory(path, ignored)) throw FileError("'" + path + "' is a directory, not a FASTA file");
+  errno = 0;
   std::ifstream file(path, std::ios::binary);
-  if (!file) throw FileError("cannot open FASTA file '" + path + "'");
+  if (!file) throw_file_error("cannot open FASTA file", path);
   std::ostringstream content;
   content << file.rdbuf();
   if (file.bad()) throw FileError("error reading FASTA file '" + path + "'");

@@ -1,6 +1,7 @@
 #include "matrix.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cctype>
 #include <fstream>
 #include <sstream>
@@ -144,8 +145,9 @@ ScoreMatrix ScoreMatrix::parse_ncbi(std::string_view text, std::string name) {
 }
 
 ScoreMatrix ScoreMatrix::from_file(const std::string& path) {
+  errno = 0;
   std::ifstream file(path, std::ios::binary);
-  if (!file) throw FileError("cannot open matrix file '" + path + "'");
+  if (!file) throw_file_error("cannot open matrix file", path);
   std::ostringstream content;
   content << file.rdbuf();
   return parse_ncbi(content.str(), path);

@@ -90,7 +90,9 @@ TEST(Registry, OneReferenceRungCheckedAgainstTheRungBelowIt) {
   EXPECT_EQ(reference.name(), "scalar");
   EXPECT_EQ(&reference_for(reference), &get_stage("naive"));
   for (const Stage* stage : registry()) {
-    if (stage != &reference) EXPECT_EQ(&reference_for(*stage), &reference) << stage->name();
+    if (stage != &reference) {
+      EXPECT_EQ(&reference_for(*stage), &reference) << stage->name();
+    }
   }
 }
 

@@ -7,6 +7,7 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <map>
@@ -260,7 +261,12 @@ PYBIND11_MODULE(_core, m) {
     try {
       if (error) std::rethrow_exception(error);
     } catch (const swl::FileError& e) {
-      raise_as(PyExc_FileNotFoundError, e.what());
+      // By errno, as Python's own open() would raise.
+      PyObject* type = e.error_number == EACCES || e.error_number == EPERM ? PyExc_PermissionError
+                       : e.error_number == ENOENT || e.error_number == 0  ? PyExc_FileNotFoundError
+                       : e.error_number == EISDIR                          ? PyExc_IsADirectoryError
+                                                                           : PyExc_OSError;
+      raise_as(type, e.what());
     } catch (const swl::InputError& e) {
       raise_as(PyExc_ValueError, e.what());
     }
