@@ -367,6 +367,38 @@ PYBIND11_MODULE(_core, m) {
         return all;
       });
 
+  // Incremental FASTA: the package feeds it blocks (decompressed gzip, or a
+  // file read a block at a time) and takes chunks of records as Databases,
+  // so a database larger than memory is searched a chunk at a time.
+  py::class_<swl::FastaParser>(m, "FastaParser", "FASTA text fed in pieces; complete records taken in chunks.")
+      .def(py::init<std::string>(), py::arg("source"))
+      .def(
+          "feed",
+          [](swl::FastaParser& parser, const py::bytes& piece) {
+            const std::string_view bytes = piece;
+            py::gil_scoped_release release;
+            parser.feed(bytes);
+          },
+          py::arg("piece"))
+      .def("finish", &swl::FastaParser::finish)
+      .def_property_readonly("complete_residues", &swl::FastaParser::complete_residues)
+      .def_property_readonly("complete_records", &swl::FastaParser::complete_records)
+      .def("take_records", [](swl::FastaParser& parser) { return records_to_list(parser.take_records()); })
+      .def(
+          "take_database",
+          [](swl::FastaParser& parser) {
+            std::vector<swl::FastaRecord> records = parser.take_records();
+            swl::Database db;
+            {
+              py::gil_scoped_release release;
+              db = swl::Database::from_records(records);
+            }
+            py::list descriptions;
+            for (const auto& record : records) descriptions.append(text(record.description));
+            return py::make_tuple(std::move(db), descriptions);
+          },
+          "(Database, descriptions) of the complete records taken so far.");
+
   m.def("stages", [] {
     py::list all;
     for (const swl::Stage* stage : swl::registry()) all.append(stage_info(*stage));
