@@ -14,6 +14,8 @@ and 1, BLOSUM62), the BLAST/SWIPE/ssearch36 convention.
 from ._baseline import baseline
 from ._core import ALPHABET, MAX_GAP_PENALTY, builtin_matrices, cpu_features
 from ._fasta import Database, read_fasta
+from ._hits import Hit, QueryHits, hits, to_dataframe
+from ._output import write_hits
 from ._search import SearchResult, matrix, score, search, search_detailed
 from ._stages import stage_info, stages
 from ._verify import DEFAULT_SEED, verify
@@ -25,9 +27,12 @@ __all__ = [
     "DEFAULT_SEED",
     "MAX_GAP_PENALTY",
     "Database",
+    "Hit",
+    "QueryHits",
     "SearchResult",
     "builtin_matrices",
     "cpu_features",
+    "hits",
     "matrix",
     "read_fasta",
     "score",
@@ -36,4 +41,6 @@ __all__ = [
     "stage_info",
     "stages",
     "verify",
+    "write_hits",
+    "to_dataframe",
 ]
