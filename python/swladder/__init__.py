@@ -16,6 +16,7 @@ from ._core import ALPHABET, MAX_GAP_PENALTY, builtin_matrices, cpu_features
 from ._fasta import Database, read_fasta
 from ._search import SearchResult, matrix, score, search, search_detailed
 from ._stages import stage_info, stages
+from ._statistics import bit_scores_and_evalues, format_bitscore, format_evalue, karlin_altschul
 from ._verify import DEFAULT_SEED, verify
 from ._version import __version__
 
@@ -26,8 +27,12 @@ __all__ = [
     "MAX_GAP_PENALTY",
     "Database",
     "SearchResult",
+    "bit_scores_and_evalues",
     "builtin_matrices",
     "cpu_features",
+    "format_bitscore",
+    "format_evalue",
+    "karlin_altschul",
     "matrix",
     "read_fasta",
     "score",
