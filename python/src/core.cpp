@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -26,6 +27,7 @@
 #include "registry.hpp"
 #include "scoring.hpp"
 #include "stage.hpp"
+#include "statistics.hpp"
 #include "synthetic.hpp"
 #include "verify.hpp"
 
@@ -252,6 +254,81 @@ py::list records_to_list(const std::vector<swl::FastaRecord>& records) {
   return out;
 }
 
+// --- Statistics: blastp's bit scores and E-values --------------------------------
+
+py::object karlin_altschul_info(const std::string& matrix, int gap_open, int gap_extend) {
+  const auto parameters = swl::karlin_altschul(matrix, gap_open, gap_extend);
+  if (!parameters) return py::none();
+  py::dict info;
+  info["gap_open"] = parameters->gap_open;
+  info["gap_extend"] = parameters->gap_extend;
+  info["lambda"] = parameters->lambda;
+  info["K"] = parameters->K;
+  info["H"] = parameters->H;
+  info["alpha"] = parameters->alpha;
+  info["beta"] = parameters->beta;
+  info["C"] = parameters->C;
+  info["alpha_v"] = parameters->alpha_v;
+  info["sigma"] = parameters->sigma;
+  info["b"] = parameters->b;
+  info["beta_v"] = parameters->beta_v;
+  info["tau"] = parameters->tau;
+  return info;
+}
+
+std::size_t non_negative(std::int64_t value, const char* what) {
+  if (value < 0) throw swl::InputError(std::string(what) + " must not be negative (got " + std::to_string(value) + ")");
+  return static_cast<std::size_t>(value);
+}
+
+// No forcecast: a float or wider integer array is refused (TypeError) rather
+// than silently truncated.
+py::tuple statistics(const py::array_t<std::int32_t, py::array::c_style>& scores, std::int64_t query_length,
+                     const py::array_t<std::int64_t, py::array::c_style>& subject_lengths, std::int64_t db_residues,
+                     std::int64_t db_sequences, const std::string& matrix, int gap_open, int gap_extend) {
+  if (scores.ndim() != 1 || subject_lengths.ndim() != 1) {
+    throw swl::InputError("statistics: scores and subject_lengths must be one-dimensional arrays");
+  }
+  if (scores.size() != subject_lengths.size()) {
+    throw swl::InputError("statistics: " + std::to_string(scores.size()) + " scores but " +
+                          std::to_string(subject_lengths.size()) + " subject lengths");
+  }
+  const std::size_t query = non_negative(query_length, "query_length");
+  const std::size_t residues = non_negative(db_residues, "db_residues");
+  const std::size_t sequences = non_negative(db_sequences, "db_sequences");
+  const auto parameters = swl::karlin_altschul(matrix, gap_open, gap_extend);
+  const auto count = static_cast<std::size_t>(scores.size());
+  py::array_t<double> bit_scores(static_cast<py::ssize_t>(count));
+  py::array_t<double> evalues(static_cast<py::ssize_t>(count));
+  const std::int32_t* score = scores.data();
+  const std::int64_t* length = subject_lengths.data();
+  double* bits = bit_scores.mutable_data();
+  double* expect = evalues.mutable_data();
+  const auto fill = [&] {
+    for (std::size_t i = 0; i < count; ++i) {
+      if (length[i] < 0) {
+        throw swl::InputError("statistics: subject_lengths[" + std::to_string(i) + "] is negative (" +
+                              std::to_string(length[i]) + ")");
+      }
+      if (!parameters) {
+        bits[i] = expect[i] = std::numeric_limits<double>::quiet_NaN();
+        continue;
+      }
+      bits[i] = swl::bit_score(*parameters, score[i]);
+      expect[i] = swl::evalue(*parameters, score[i], query, static_cast<std::size_t>(length[i]), residues, sequences);
+    }
+  };
+  // A few exp() per hit: worth letting other threads run only for big arrays.
+  constexpr std::size_t kReleaseGilFrom = 4096;
+  if (count >= kReleaseGilFrom) {
+    py::gil_scoped_release release;
+    fill();
+  } else {
+    fill();
+  }
+  return py::make_tuple(bit_scores, evalues);
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -292,6 +369,12 @@ PYBIND11_MODULE(_core, m) {
   m.def("synthetic_database", &swl::synthetic_database, py::arg("seed"), py::arg("count"), py::arg("min_length") = 20,
         py::arg("max_length") = 5000,
         "Deterministic synthetic proteins: UniProt-like residue frequencies, log-normal lengths.");
+  m.def("karlin_altschul", &karlin_altschul_info, py::arg("matrix"), py::arg("gap_open"), py::arg("gap_extend"),
+        "NCBI's published Karlin-Altschul and Spouge parameters for a built-in matrix and gap costs (a dict), "
+        "or None where BLAST publishes none.");
+  m.def("statistics", &statistics, py::arg("scores"), py::arg("query_length"), py::arg("subject_lengths"),
+        py::arg("db_residues"), py::arg("db_sequences"), py::arg("matrix"), py::arg("gap_open"), py::arg("gap_extend"),
+        "(bit scores, E-values) as float64 arrays, as blastp computes them; NaN where the parameters are unknown.");
   m.def("builtin_matrices", &swl::ScoreMatrix::builtin_names, "Names of the compiled-in substitution matrices.");
   m.def(
       "matrix",

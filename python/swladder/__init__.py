@@ -18,6 +18,7 @@ from ._hits import Hit, QueryHits, hits, to_dataframe
 from ._output import write_hits
 from ._search import SearchResult, matrix, score, search, search_detailed
 from ._stages import stage_info, stages
+from ._statistics import bit_scores_and_evalues, format_bitscore, format_evalue, karlin_altschul
 from ._verify import DEFAULT_SEED, verify
 from ._version import __version__
 
@@ -30,9 +31,13 @@ __all__ = [
     "Hit",
     "QueryHits",
     "SearchResult",
+    "bit_scores_and_evalues",
     "builtin_matrices",
     "cpu_features",
+    "format_bitscore",
+    "format_evalue",
     "hits",
+    "karlin_altschul",
     "matrix",
     "read_fasta",
     "score",
