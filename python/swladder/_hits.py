@@ -22,6 +22,7 @@ import gzip
 import math
 import os
 import sys
+import time
 from typing import IO, Any, Iterable, Iterator, Sequence, Union
 
 import numpy as np
@@ -315,8 +316,12 @@ def hits_of_records(
     stage: str = "auto",
     chunk: int = DEFAULT_CHUNK_RESIDUES,
     kernel: str | None = None,
+    timings: dict[str, float] | None = None,
 ) -> list[QueryHits]:
-    """hits() of (name, description, sequence) query records (read_fasta's)."""
+    """hits() of (name, description, sequence) query records (read_fasta's).
+    ``timings``, if given, receives the seconds spent reading and searching
+    ("search") and aligning the final hits ("align")."""
+    started = time.perf_counter()
     k = int(k)
     if k < 1:
         raise ValueError(f"k (max_target_seqs) must be at least 1, got {k}")
@@ -358,11 +363,16 @@ def hits_of_records(
             kept[number] = _keep_best(kept[number], k, scores, rank_evalues, chunk_db, descriptions, db_sequences)
         db_residues += chunk_db.total_residues
         db_sequences += len(chunk_db)
-    return [
+    searched = time.perf_counter()
+    results = [
         _finish(name, description, sequence, best, evalue, db_residues, db_sequences, matrix_name, gap_open,
                 gap_extend, thread_count)
         for (name, description, sequence), best in zip(query_list, kept)
     ]
+    if timings is not None:
+        timings["search"] = searched - started
+        timings["align"] = time.perf_counter() - searched
+    return results
 
 
 def _finish(name: str, description: str, query: str, kept: _Kept, cutoff: float | None, db_residues: int,

@@ -103,6 +103,8 @@ def _add_search(subparsers: argparse._SubParsersAction) -> None:
                         default=None, metavar="N",
                         help="threads (processes for python_multiprocessing; default: every core)")
     parser.add_argument("--kernel", default=None, help="force one of the stage's kernels (default: the best this CPU runs)")
+    parser.add_argument("--timings", action="store_true",
+                        help="print the seconds spent searching and aligning on standard error")
 
 
 def _read_queries(path: str) -> list[tuple[str, str, str]]:
@@ -139,10 +141,13 @@ def _run_hits(args: argparse.Namespace, out: TextIO) -> int:
         print(f"{PROG}: note: no published statistics for {args.matrix} with gap costs "
               f"{args.gap_open}/{args.gap_extend}: E-values and bit scores are n/a and hits rank by score",
               file=sys.stderr)
+    timings: dict[str, float] = {}
     results = _hits.hits_of_records(_read_queries(args.query), args.database, k=args.top or _hits.DEFAULT_MAX_TARGET_SEQS, evalue=args.evalue,
                          matrix=args.matrix, gap_open=args.gap_open, gap_extend=args.gap_extend,
                          threads=args.threads, stage=args.stage, chunk=max(1, int(args.chunk * 1e6)),
-                                     kernel=args.kernel)
+                                     kernel=args.kernel, timings=timings)
+    if args.timings:
+        print(f"{PROG}: timings: search {timings['search']:.3f} s, align {timings['align']:.3f} s", file=sys.stderr)
     _output.write_hits(results, out, args.outfmt, database=args.database)
     return 0
 
