@@ -11,6 +11,7 @@ Affine gaps: a gap of length k costs gap_open + k * gap_extend (defaults 11
 and 1, BLOSUM62), the BLAST/SWIPE/ssearch36 convention.
 """
 
+from ._align import Alignment, align
 from ._baseline import baseline
 from ._core import ALPHABET, MAX_GAP_PENALTY, builtin_matrices, cpu_features
 from ._fasta import Database, read_fasta
@@ -27,10 +28,12 @@ __all__ = [
     "ALPHABET",
     "DEFAULT_SEED",
     "MAX_GAP_PENALTY",
+    "Alignment",
     "Database",
     "Hit",
     "QueryHits",
     "SearchResult",
+    "align",
     "bit_scores_and_evalues",
     "builtin_matrices",
     "cpu_features",
