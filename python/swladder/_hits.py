@@ -130,7 +130,11 @@ def _open_fasta_stream(path: str) -> tuple[IO[bytes], str]:
             raise type(error)(f"cannot open FASTA file '{path}': {error.strerror or error}") from None
         source = path
     peek = getattr(raw, "peek", None)
-    head = peek(2)[:2] if peek is not None else b""
+    try:
+        head = peek(2)[:2] if peek is not None else b""
+    except OSError as error:
+        raw.close()
+        raise type(error)(f"error reading FASTA file '{source}': {error.strerror or error}") from None
     if head == GZIP_MAGIC:
         return gzip.GzipFile(fileobj=raw, mode="rb"), source  # type: ignore[return-value]
     return raw, source
@@ -139,15 +143,17 @@ def _open_fasta_stream(path: str) -> tuple[IO[bytes], str]:
 def fasta_chunks(path: PathLike, residue_budget: int) -> Iterator[tuple[Database, list[str]]]:
     """(Database, descriptions) of consecutive runs of records of a FASTA file
     ("-": standard input; gzip by content), each holding about
-    ``residue_budget`` residues (one record more than the budget at most, plus
-    one read block): the file is never held whole in memory."""
+    ``residue_budget`` residues (over it by at most one record and one read
+    block, itself no larger than the budget or 1 MiB): the file is never held
+    whole in memory."""
     path = os.fsdecode(os.fspath(path))
     stream, source = _open_fasta_stream(path)
     parser = _core.FastaParser(source)
+    block_size = min(READ_BLOCK, max(4096, residue_budget))
     try:
         while True:
             try:
-                block = stream.read(READ_BLOCK)
+                block = stream.read(block_size)
             except (EOFError, gzip.BadGzipFile, zlib_error()) as error:
                 raise ValueError(f"FASTA file '{source}' is not a valid gzip file ({error})") from None
             except OSError as error:
