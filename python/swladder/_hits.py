@@ -164,7 +164,11 @@ def fasta_chunks(path: PathLike, residue_budget: int) -> Iterator[tuple[Database
                 parser.finish()
             if parser.complete_records and (not block or parser.complete_residues >= residue_budget):
                 core_db, descriptions = parser.take_database()
-                yield Database(core_db), descriptions
+                chunk = Database(core_db)
+                del core_db
+                yield chunk, descriptions
+                # Let the consumer's release of this chunk free it before the next is read.
+                del chunk, descriptions
             if not block:
                 return
     finally:
@@ -358,6 +362,7 @@ def hits_of_records(
                    kernel=kernel)
     for chunk_db, descriptions in _database_chunks(database, chunk):
         lengths = chunk_db.lengths
+        scores = rank_evalues = None
         for number, (_, _, sequence) in enumerate(query_list):
             scores = search_detailed(sequence, chunk_db, **options).scores
             if with_statistics:
@@ -369,6 +374,7 @@ def hits_of_records(
             kept[number] = _keep_best(kept[number], k, scores, rank_evalues, chunk_db, descriptions, db_sequences)
         db_residues += chunk_db.total_residues
         db_sequences += len(chunk_db)
+        del chunk_db, descriptions, lengths, scores, rank_evalues  # free this chunk before the next is read
     searched = time.perf_counter()
     results = [
         _finish(name, description, sequence, best, evalue, db_residues, db_sequences, matrix_name, gap_open,
