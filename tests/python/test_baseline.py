@@ -30,7 +30,8 @@ def error_of(action) -> tuple[type, str]:
 def test_lowercase_reads_as_uppercase_and_unknown_letters_as_x():
     assert sw.encode("ARNDCQEGHILKMFPSTWYVBZX*") == list(range(24))
     assert sw.encode("arndcqeghilkmfpstwyvbzx*") == list(range(24))
-    assert sw.encode("UOJuoj") == [sw.CODE_X] * 6
+    assert sw.encode("UOJuoj") == [24, 25, 26] * 2
+    assert sw.canonical("uojUOJ") == "UOJUOJ"
     assert sw.canonical("acuB*z") == "ACXB*Z"
 
 
@@ -337,4 +338,4 @@ def test_swladder_finds_the_baseline_in_a_source_checkout(tmp_path):
     lines = done.stdout.split()
     assert lines[0] == str(tmp_path / "baseline" / "smith_waterman.py")
     assert lines[1] == str(sw.python_naive("HEAGAWGHEE", ["PAWHEAE"], sw.load_matrix("BLOSUM50"), 8, 2)[0])
-    assert lines[2] == "24"
+    assert lines[2] == "27"
