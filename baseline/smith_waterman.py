@@ -63,17 +63,21 @@ __all__ = [
 
 # --- The alphabet -------------------------------------------------------------
 
-# The 24 NCBI letters, in the order the substitution matrices use.
-ALPHABET = "ARNDCQEGHILKMFPSTWYVBZX*"
+# The 24 NCBI letters, in the order the substitution matrices use, then U
+# (selenocysteine), O (pyrrolysine) and J (I or L): with codes of their own they
+# come back as themselves, and score by the rule of STAND_INS.
+NCBI_LETTERS = "ARNDCQEGHILKMFPSTWYVBZX*"
+ALPHABET = NCBI_LETTERS + "UOJ"
 CODE_X = ALPHABET.index("X")
+
+# The NCBI letters whose scores U, O and J take where a matrix file does not
+# give theirs: U as C (as blastp and ssearch36 do), O as K (a lysine derivative;
+# as ssearch36 does), J as the better of I and L (as ssearch36 does).
+STAND_INS = {"U": "C", "O": "K", "J": "IL"}
 
 
 def _build_codes() -> dict[str, int]:
     codes: dict[str, int] = {}
-    # Letters outside the 24 (U, O, J, ...) are real residues or ambiguity
-    # codes, not typing errors: they score as X.
-    for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
-        codes[letter] = codes[letter.lower()] = CODE_X
     for code, letter in enumerate(ALPHABET):
         codes[letter] = codes[letter.lower()] = code
     return codes
@@ -105,7 +109,7 @@ def _invalid_residue(sequence: str, name: str) -> ValueError:
 
 def encode(sequence: str, name: str = "query") -> list[int]:
     """Residue codes (indices into ALPHABET). Lowercase reads as uppercase,
-    letters outside the 24 read as X, anything else is a ValueError that names
+    every letter A-Z has a code, anything else is a ValueError that names
     the sequence and the 1-based position."""
     codes = _CODES
     try:
@@ -115,7 +119,7 @@ def encode(sequence: str, name: str = "query") -> list[int]:
 
 
 def canonical(sequence: str, name: str = "query") -> str:
-    """The sequence in the 24 matrix letters: uppercase, unknown letters as X."""
+    """The sequence in ALPHABET letters: uppercase."""
     return "".join(ALPHABET[code] for code in encode(sequence, name))
 
 
@@ -149,20 +153,19 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 
 def parse_matrix(text: str, name: str) -> Matrix:
     """Parses a substitution matrix in the NCBI text format into a dict of
-    dicts over the 24 letters, with the rules and messages of the C++ parser:
-    '#' comments, a header row of letters, one row per letter; letters a file
-    may carry that are not ours (U, O, J) are skipped; a missing '*' row and
-    column score the table's minimum (and 1 against itself), as NCBI's do;
-    entries must lie in [-127, 127]."""
+    dicts over ALPHABET, with the rules and messages of the C++ parser:
+    '#' comments, a header row of letters, one row per letter; a missing '*'
+    row and column score the table's minimum (and 1 against itself), as NCBI's
+    do; entries must lie in [-127, 127]; U, O and J entries the file gives are
+    used, those it lacks follow STAND_INS (the best over the stand-ins)."""
 
     def fail(line_number: int, what: str) -> ValueError:
         return ValueError(f"matrix '{name}' line {line_number}: {what}")
 
     def code_of(word: str) -> int:
-        # -2: not a residue letter at all; -1: a letter we read as X, skipped.
         if len(word) != 1 or word not in _CODES:
-            return -2
-        return ALPHABET.find(word.upper())
+            return -1
+        return _CODES[word]
 
     size = len(ALPHABET)
     scores = [[0] * size for _ in range(size)]
@@ -175,17 +178,15 @@ def parse_matrix(text: str, name: str) -> Matrix:
         if not column_codes:
             for word in words:
                 code = code_of(word)
-                if code == -2:
+                if code < 0:
                     raise fail(line_number, f"header entry '{word}' is not a residue letter")
                 column_codes.append(code)
             continue
         row_code = code_of(words[0])
-        if row_code == -2:
+        if row_code < 0:
             raise fail(line_number, f"row label '{words[0]}' is not a residue letter")
         if len(words) != len(column_codes) + 1:
             raise fail(line_number, f"expected {len(column_codes)} scores, found {len(words) - 1}")
-        if row_code < 0:
-            continue
         for column_code, word in zip(column_codes, words[1:]):
             # Only what C++ std::stoi reads whole counts as an integer.
             if not _INTEGER.fullmatch(word) or not -(2**31) <= int(word) < 2**31:
@@ -193,8 +194,6 @@ def parse_matrix(text: str, name: str) -> Matrix:
             value = int(word)
             if value < -127 or value > 127:
                 raise fail(line_number, f"score {word} is outside [-127, 127]")
-            if column_code < 0:
-                continue
             scores[row_code][column_code] = value
             seen[row_code][column_code] = True
     if not column_codes:
@@ -203,20 +202,29 @@ def parse_matrix(text: str, name: str) -> Matrix:
     stop = ALPHABET.index("*")
     stop_missing = not any(seen[stop])
     minimum = 127
-    for a in range(size):
-        for b in range(size):
+    for a in range(len(NCBI_LETTERS)):
+        for b in range(len(NCBI_LETTERS)):
             if a == stop or b == stop:
                 continue
             if not seen[a][b]:
                 raise ValueError(f"matrix '{name}': no score for {ALPHABET[a]}/{ALPHABET[b]}")
             minimum = min(minimum, scores[a][b])
-    for a in range(size):
+    for a in range(len(NCBI_LETTERS)):
         for row, column in ((a, stop), (stop, a)):
             if seen[row][column]:
                 continue
             if not stop_missing:
                 raise ValueError(f"matrix '{name}': no score for {ALPHABET[a]}/*")
             scores[row][column] = 1 if a == stop else minimum
+
+    def stand_ins(code: int) -> list[int]:
+        return [ALPHABET.index(letter) for letter in STAND_INS.get(ALPHABET[code], ALPHABET[code])]
+
+    for a in range(size):
+        for b in range(len(NCBI_LETTERS), size):
+            for row, column in ((a, b), (b, a)):
+                if not seen[row][column]:
+                    scores[row][column] = max(scores[r][c] for r in stand_ins(row) for c in stand_ins(column))
     return {ALPHABET[a]: {ALPHABET[b]: scores[a][b] for b in range(size)} for a in range(size)}
 
 
@@ -241,8 +249,11 @@ def load_matrix(name_or_path: str) -> Matrix:
     if "/" in text_name or "." in text_name:
         try:
             text = Path(text_name).read_bytes().decode("utf-8", "surrogateescape")
-        except OSError:
-            raise FileNotFoundError(f"cannot open matrix file '{text_name}'") from None
+        except OSError as error:
+            # The C++ message and exception type: strerror's reason, and
+            # FileNotFoundError or PermissionError where the errno says so.
+            kind = type(error) if isinstance(error, (FileNotFoundError, PermissionError)) else OSError
+            raise kind(f"cannot open matrix file '{text_name}': {error.strerror}") from None
         return parse_matrix(text, text_name)
     raise ValueError(
         f"unknown matrix '{text_name}' (built in: {', '.join(names)}; "
@@ -376,7 +387,7 @@ def python_naive(
 
 
 def _query_profile(query_codes: list[int], matrix: Matrix) -> list[list[int]]:
-    """For each of the 24 subject letters, its score against every query
+    """For each of the ALPHABET subject letters, its score against every query
     position: the inner loop then walks one list instead of hashing two letters."""
     return [
         [matrix[ALPHABET[q]][subject_letter] for q in query_codes] for subject_letter in ALPHABET

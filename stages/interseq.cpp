@@ -56,6 +56,9 @@ using kernels::interseq::kRowBytes;
 using kernels::interseq::kVectorBytes;
 using kernels::interseq::Scratch;
 namespace interseq = kernels::interseq;
+static_assert(kLetters == kAlphabetSize, "the score-row table has a row for every residue code");
+static_assert(kLetters <= 32 && kernels::interseq::kPadCode >= kLetters && kernels::interseq::kPadCode < 32,
+              "the AVX2 lookup reads codes 0..31, and the padding code must score as padding");
 
 // The largest gap_open + gap_extend the int8 lanes can subtract in one step;
 // beyond it every subject starts in int16 lanes (which take up to 510).

@@ -2,7 +2,7 @@
 // later rung is checked against. Changes from naive:
 // - linear memory: one row of H and one of E (Gotoh), not three full matrices,
 //   so the working set of a 1,000-residue query is 8 KB and lives in L1;
-// - a query profile: for each of the 24 subject letters, the scores against
+// - a query profile: for each of the kAlphabetSize subject letters, the scores against
 //   every query position as int8, so the inner loop reads one contiguous row
 //   instead of hashing two letters;
 // - encoded residues (small integers) and plain comparisons.

@@ -121,7 +121,7 @@ class VectorisedStage final : public Stage {
   SearchResult run(std::span<const std::uint8_t> query, const Database& db, const Scoring& scoring,
                    const RunOptions&) const override {
 
-    // The score of query letter a against subject letter b is table[a * 24 + b]:
+    // The score of query letter a against subject letter b is table[a * kAlphabetSize + b]:
     // with the query's letters pre-multiplied, a diagonal's gather index is
     // the sum of two contiguous slices, like numpy's table[q_rows[i:k] + s_rev[j:l]].
     Array table(kAlphabetSize * kAlphabetSize);

@@ -304,7 +304,7 @@ PYBIND11_MODULE(_core, m) {
         }
         return py::make_tuple(text(matrix.name()), table);
       },
-      py::arg("name_or_path"), "(name, 24x24 int32 table in ALPHABET order) of a built-in matrix or a matrix file.");
+      py::arg("name_or_path"), "(name, kAlphabetSize x kAlphabetSize int32 table in ALPHABET order) of a built-in matrix or a matrix file.");
   m.def(
       "check_scoring",
       [](const std::string& matrix, int gap_open, int gap_extend) { swl::make_scoring(matrix, gap_open, gap_extend); },
@@ -356,7 +356,7 @@ PYBIND11_MODULE(_core, m) {
             const auto codes = db.sequence(i);
             return swl::decode(codes.data(), codes.size());
           },
-          py::arg("index"), "Sequence i in the 24 matrix letters (uppercase, unknown letters as X).")
+          py::arg("index"), "Sequence i in ALPHABET letters (uppercase).")
       .def("sequences", [](const swl::Database& db) {
         std::vector<std::string> all;
         all.reserve(db.size());

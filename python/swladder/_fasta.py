@@ -162,7 +162,7 @@ class Database:
         return self._core.max_length
 
     def sequence(self, index: int) -> str:
-        """Record ``index`` in the 24 matrix letters (uppercase; U, O, J... as X)."""
+        """Record ``index`` in ``ALPHABET`` letters (uppercase)."""
         index = operator.index(index)
         if index < 0:
             index += len(self)

@@ -51,8 +51,8 @@ def threads_argument(threads: int | None) -> int:
 
 def matrix(name_or_path: MatrixName) -> tuple[str, npt.NDArray[np.int32]]:
     """(alphabet, table): a built-in matrix (BLOSUM45/50/62/80, PAM250, any
-    case) or an NCBI-format matrix file, as a 24x24 int32 array whose rows and
-    columns follow the alphabet string."""
+    case) or an NCBI-format matrix file, as a square int32 array whose rows and
+    columns follow the alphabet string (the 24 NCBI letters, then U, O, J)."""
     _, table = _core.matrix(matrix_argument(name_or_path))
     return _core.ALPHABET, table
 

@@ -197,7 +197,7 @@ def test_database_from_fasta_path_pathlike_and_gzip(tmp_path):
         assert len(db) == 3 and db.names == ["x", "y", "z"]
         assert db.lengths.dtype == np.int64 and db.lengths.tolist() == [4, 0, 4]
         assert db.total_residues == 8 and db.max_length == 4
-        assert db.sequences() == ["MKVW", "", "XXX*"] and db.sequence(-1) == "XXX*"
+        assert db.sequences() == ["MKVW", "", "UOJ*"] and db.sequence(-1) == "UOJ*"
     assert swladder.Database.from_fasta(tmp_path / "db.fa").names == ["x", "y", "z"]
 
 
@@ -223,8 +223,8 @@ def test_a_database_is_reused_across_searches(sample_records):
 
 def test_matrix_returns_the_alphabet_and_table():
     letters, table = swladder.matrix("blosum62")
-    assert letters == "ARNDCQEGHILKMFPSTWYVBZX*" == swladder.ALPHABET
-    assert table.shape == (24, 24) and np.issubdtype(table.dtype, np.integer)
+    assert letters == "ARNDCQEGHILKMFPSTWYVBZX*UOJ" == swladder.ALPHABET
+    assert table.shape == (27, 27) and np.issubdtype(table.dtype, np.integer)
     assert table[letters.index("W"), letters.index("W")] == 11
     assert (table == table.T).all()
     path_letters, path_table = swladder.matrix(MATRICES / "PAM250.txt")
