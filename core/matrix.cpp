@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -113,14 +114,17 @@ ScoreMatrix ScoreMatrix::parse_ncbi(std::string_view text, std::string name) {
     }
     for (std::size_t k = 0; k < column_codes.size(); ++k) {
       const std::string& word = words[k + 1];
-      std::size_t used = 0;
+      const std::size_t sign = word[0] == '+' || word[0] == '-' ? 1 : 0;
+      if (word.size() == sign || word.find_first_not_of("0123456789", sign) != std::string::npos) {
+        fail(line_number, "score '" + word + "' is not an integer");
+      }
       int value = 0;
       try {
-        value = std::stoi(word, &used);
-      } catch (const std::exception&) {
-        used = 0;
+        value = std::stoi(word);
+      } catch (const std::out_of_range&) {
+        // An integer all the same, only beyond int: out of range like 300.
+        fail(line_number, "score " + word + " is outside [-127, 127]");
       }
-      if (used != word.size()) fail(line_number, "score '" + word + "' is not an integer");
       if (value < -127 || value > 127) fail(line_number, "score " + word + " is outside [-127, 127]");
       matrix.scores_[row_code * kAlphabetSize + column_codes[k]] = static_cast<std::int8_t>(value);
       seen[row_code * kAlphabetSize + column_codes[k]] = true;
@@ -172,6 +176,13 @@ ScoreMatrix ScoreMatrix::parse_ncbi(std::string_view text, std::string name) {
 }
 
 ScoreMatrix ScoreMatrix::from_file(const std::string& path) {
+  // A directory opens as a stream that reads nothing ("no header row"):
+  // report it as what it is.
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored)) {
+    errno = EISDIR;
+    throw_file_error("cannot open matrix file", path);
+  }
   errno = 0;
   std::ifstream file(path, std::ios::binary);
   if (!file) throw_file_error("cannot open matrix file", path);

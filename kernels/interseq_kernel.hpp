@@ -41,6 +41,9 @@ struct Job {
   std::size_t* cursor;       // the next subject to claim, shared
   std::int32_t* scores;      // by slot
   std::uint8_t* saturated;   // by slot: 1 if the lanes overflowed and the score is not exact
+  // Null, or nonzero once the search is to stop: polled once per pass (read
+  // with __atomic_load_n); a thread that sees it returns with scores unfinished.
+  const int* cancel;
 };
 
 // One thread's scratch, sized for the widest kernel.

@@ -25,12 +25,14 @@ class ScalarStage final : public Stage {
 
  protected:
   SearchResult run(std::span<const std::uint8_t> query, const Database& db, const Scoring& scoring,
-                   const RunOptions&) const override {
+                   const RunOptions& options) const override {
     const ScalarAligner aligner(query, scoring);
     ScalarAligner::Rows rows;
     SearchResult result;
     result.scores.reserve(db.size());
-    for (std::size_t k = 0; k < db.size(); ++k) result.scores.push_back(aligner.score(db.sequence(k), rows));
+    for (std::size_t k = 0; k < db.size() && !options.cancelled(); ++k) {
+      result.scores.push_back(aligner.score(db.sequence(k), rows, options.cancel));
+    }
     return result;
   }
 };

@@ -175,7 +175,8 @@ def test_fasta_files_plain_and_gzipped(tmp_path):
     assert [tuple(r) for r in sw.read_fasta(tmp_path / "db.fa.gz")] == expected
     assert [tuple(r) for r in swladder.read_fasta(tmp_path / "db.fa.gz")] == expected
     missing = str(tmp_path / "missing.fa")
-    assert error_of(lambda: sw.read_fasta(missing)) == (FileNotFoundError, f"cannot open FASTA file '{missing}'")
+    assert error_of(lambda: sw.read_fasta(missing)) == (FileNotFoundError,
+                                                        f"cannot open FASTA file '{missing}': No such file or directory")
     assert error_of(lambda: sw.read_fasta(missing)) == error_of(lambda: swladder.read_fasta(missing))
 
 
