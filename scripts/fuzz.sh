@@ -41,7 +41,7 @@ for fuzzer in "${fuzzers[@]}"; do
       echo "fuzz_$fuzzer: replayed ${#inputs[@]} regression inputs: ok"
     else
       echo "fuzz_$fuzzer: a regression input crashes again (log: $build/replay-$fuzzer.log):"
-      tail -n 30 "$build/replay-$fuzzer.log"
+      grep -E "^Running: |==== swladder fuzz|^[^ #].*(broken|ERROR: |runtime error)" -A 3 "$build/replay-$fuzzer.log" | head -n 30 || true
       failed=1
     fi
   else
