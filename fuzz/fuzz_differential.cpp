@@ -80,11 +80,17 @@ std::string read_matrix_text(ByteReader& in, int bound) {
     }
   }
   std::string text = "# fuzzed\n ";
-  for (int a = 0; a < letters; ++a) text += std::string(" ") + swl::kAlphabet[a];
+  for (int a = 0; a < letters; ++a) {
+    text += ' ';
+    text += swl::kAlphabet[a];
+  }
   text += "\n";
   for (int a = 0; a < letters; ++a) {
     text += swl::kAlphabet[a];
-    for (int b = 0; b < letters; ++b) text += " " + std::to_string(values[a * letters + b]);
+    for (int b = 0; b < letters; ++b) {
+      text += ' ';
+      text += std::to_string(values[a * letters + b]);
+    }
     text += "\n";
   }
   return text;

@@ -25,11 +25,17 @@ using swl::fuzz::printable;
 
 std::string to_ncbi_text(const swl::ScoreMatrix& matrix) {
   std::string text = "# written back by fuzz_matrix\n  ";
-  for (char letter : swl::kAlphabet) text += std::string("   ") + letter;
+  for (char letter : swl::kAlphabet) {
+    text += "   ";
+    text += letter;
+  }
   text += "\n";
   for (int a = 0; a < swl::kAlphabetSize; ++a) {
     text += swl::kAlphabet[a];
-    for (int b = 0; b < swl::kAlphabetSize; ++b) text += " " + std::to_string(matrix.score(a, b));
+    for (int b = 0; b < swl::kAlphabetSize; ++b) {
+      text += ' ';
+      text += std::to_string(matrix.score(a, b));
+    }
     text += "\n";
   }
   return text;
