@@ -241,8 +241,11 @@ def load_matrix(name_or_path: str) -> Matrix:
     if "/" in text_name or "." in text_name:
         try:
             text = Path(text_name).read_bytes().decode("utf-8", "surrogateescape")
-        except OSError:
-            raise FileNotFoundError(f"cannot open matrix file '{text_name}'") from None
+        except OSError as error:
+            # The C++ message and exception type: strerror's reason, and
+            # FileNotFoundError or PermissionError where the errno says so.
+            kind = type(error) if isinstance(error, (FileNotFoundError, PermissionError)) else OSError
+            raise kind(f"cannot open matrix file '{text_name}': {error.strerror}") from None
         return parse_matrix(text, text_name)
     raise ValueError(
         f"unknown matrix '{text_name}' (built in: {', '.join(names)}; "

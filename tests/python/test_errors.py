@@ -70,7 +70,8 @@ def test_missing_file(files):
     raises(IsADirectoryError, f"cannot read FASTA file '{directory}': it is a directory",
            lambda: swladder.read_fasta(directory))
     matrix = files["dir"] / "missing.txt"
-    raises(FileNotFoundError, f"cannot open matrix file '{matrix}'", lambda: swladder.matrix(matrix))
+    raises(FileNotFoundError, f"cannot open matrix file '{matrix}': No such file or directory",
+           lambda: swladder.matrix(matrix))
 
 
 @pytest.mark.parametrize("stage", swladder.stages())
