@@ -18,6 +18,14 @@ bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' |
 
 constexpr std::size_t kReadBlock = std::size_t{1} << 20;
 
+// Control bytes other than the blanks (NUL, ESC, DEL...) have no place in a
+// name or description: a NUL would cut the name short in C, an ESC would
+// reach the terminal with the output.
+bool is_control(char c) {
+  const auto byte = static_cast<unsigned char>(c);
+  return (byte < 0x20 || byte == 0x7f) && !is_blank(c);
+}
+
 }  // namespace
 
 void FastaParser::feed(std::string_view bytes) {
@@ -87,6 +95,12 @@ void FastaParser::parse_line(std::string_view line) {
   if (line[first] == ';') return;
 
   if (line[first] == '>') {
+    for (std::size_t i = first + 1; i < line.size(); ++i) {
+      if (is_control(line[i])) {
+        throw InputError(where(line_number_) + "invalid " + describe_byte(static_cast<unsigned char>(line[i])) +
+                         " in header at column " + std::to_string(i + 1));
+      }
+    }
     std::string_view header = line.substr(first + 1);
     while (!header.empty() && is_blank(header.back())) header.remove_suffix(1);
     std::size_t name_start = 0;

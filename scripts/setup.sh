@@ -9,7 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config python3 python3-venv python3-dev
-          libeigen3-dev libbenchmark-dev libgtest-dev fasta3 ncbi-blast+)
+          libeigen3-dev libbenchmark-dev libgtest-dev
+          fasta3 ncbi-blast+                 # ssearch36, blastp, makeblastdb: the oracles the tests compare with
+          clang libomp-dev libclang-rt-dev)  # the fuzzers (scripts/fuzz.sh): clang, its OpenMP and sanitizer runtimes
 if [[ "${1:-}" == "--peers" ]]; then
   packages+=(valgrind)
 fi
@@ -24,6 +26,12 @@ if ((${#missing[@]})); then
   [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
   export DEBIAN_FRONTEND=noninteractive
   "${sudo_cmd[@]}" apt-get update -qq
+  # Ubuntu 22.04 has no libclang-rt-dev: its clang brings the runtimes along.
+  if ! apt-cache show libclang-rt-dev >/dev/null 2>&1; then
+    available=()
+    for package in "${missing[@]}"; do [[ "$package" == libclang-rt-dev ]] || available+=("$package"); done
+    missing=("${available[@]}")
+  fi
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 

@@ -13,11 +13,11 @@ and 1, BLOSUM62), the BLAST/SWIPE/ssearch36 convention.
 
 from ._align import Alignment, align
 from ._baseline import baseline
-from ._core import ALPHABET, MAX_GAP_PENALTY, builtin_matrices, cpu_features
+from ._core import ALPHABET, MAX_GAP_PENALTY, MAX_THREADS, builtin_matrices, cpu_features
 from ._fasta import Database, read_fasta
 from ._hits import Hit, QueryHits, hits, to_dataframe
 from ._output import write_hits
-from ._search import SearchResult, matrix, score, search, search_detailed
+from ._search import SearchResult, matrix, score, search, search_detailed, usable_cpus
 from ._stages import stage_info, stages
 from ._statistics import bit_scores_and_evalues, format_bitscore, format_evalue, karlin_altschul
 from ._verify import DEFAULT_SEED, verify
@@ -29,6 +29,7 @@ __all__ = [
     "DEFAULT_SEED",
     "MAX_GAP_PENALTY",
     "Alignment",
+    "MAX_THREADS",
     "Database",
     "Hit",
     "QueryHits",
@@ -48,6 +49,7 @@ __all__ = [
     "search_detailed",
     "stage_info",
     "stages",
+    "usable_cpus",
     "verify",
     "write_hits",
     "to_dataframe",
