@@ -124,8 +124,6 @@ def _open_fasta_stream(path: str) -> tuple[IO[bytes], str]:
             raise IsADirectoryError(f"cannot read FASTA file '{path}': it is a directory")
         try:
             raw = open(path, "rb")  # noqa: SIM115 (closed by the caller)
-        except FileNotFoundError:
-            raise FileNotFoundError(f"cannot open FASTA file '{path}'") from None
         except OSError as error:
             raise type(error)(f"cannot open FASTA file '{path}': {error.strerror or error}") from None
         source = path
