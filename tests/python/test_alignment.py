@@ -337,7 +337,7 @@ def test_coordinates_agree_with_ssearch36(tmp_path):
     db_path.write_text("".join(f">{name}\n{seq}\n" for name, seq in records))
     by_name = dict(records)
     compared = ties = 0
-    for name, query in queries[:4]:
+    for name, query in queries:
         query_path = tmp_path / "query.fa"
         query_path.write_text(f">{name}\n{query}\n")
         for subject_name, qstart, qend, sstart, send, btop in ssearch36_hits(ssearch36, query_path, db_path, 10):
@@ -352,3 +352,20 @@ def test_coordinates_agree_with_ssearch36(tmp_path):
                 ties += 1
     assert compared >= 30
     assert ties == 0, f"{ties} of {compared} hits have other coordinates than ssearch36's"
+
+
+# Pairs with several optimal alignments: W/W at either end, a zero-scoring
+# A/T pair that may start the alignment or not, equal self-scores (Y/Y, P/P:
+# 7) at swapped corners.
+TIES = [("W", "AWAW"), ("AW", "TW"), ("WA", "WT"), ("YCCCCCP", "PDDDDDY"), ("PCCCCCY", "YDDDDDP"), ("WAW", "W"),
+        ("WCCCCCW", "WDDDDDW"), ("ATW", "TAW"), ("WTA", "WAT")]
+
+
+@pytest.mark.parametrize("query, subject", TIES)
+def test_ties_are_broken_as_ssearch36_breaks_them(tmp_path, query, subject):
+    ssearch36 = require_ssearch36()
+    (tmp_path / "q.fa").write_text(f">q\n{query}\n")
+    (tmp_path / "s.fa").write_text(f">s\n{subject}\n")
+    [(_, qstart, qend, sstart, send, _)] = ssearch36_hits(ssearch36, tmp_path / "q.fa", tmp_path / "s.fa", 1)
+    a = swladder.align(query, subject)
+    assert (a.qstart + 1, a.qend, a.sstart + 1, a.send) == (qstart, qend, sstart, send)
