@@ -207,7 +207,7 @@ class BoxTraceback {
   template <bool Bits>
   void advance(std::size_t row, int* H, int* E, std::uint8_t* bits) {
     ++rows_computed_;
-    const std::int8_t* scores = profile_ + subject_[row - 1] * m_ + qb_ - 1;  // scores[i], i = 1..Q
+    const std::int8_t* scores = profile_ + subject_[row - 1] * m_ + qb_;  // column i scores scores[i - 1]
     const int open_extend = open_extend_, extend = extend_;
     int h_diagonal = H[0];
     H[0] = kMinusInfinity;
@@ -217,7 +217,7 @@ class BoxTraceback {
       const int e = std::max(e_open, e_extend);
       const int f_open = h_left - open_extend, f_extend = f - extend;
       f = std::max(f_open, f_extend);
-      int h = h_diagonal + scores[i];
+      int h = h_diagonal + scores[i - 1];
       std::uint8_t source = kFromDiagonal;
       if (e > h) {
         h = e;

@@ -249,9 +249,9 @@ def align_many(
     records = []
     for index in indices:
         index = operator.index(index)
-        if -size <= index < 0:
-            index += size
-        records.append(index)
+        if not -size <= index < size:
+            raise ValueError(f"database index {index} out of range (the database has {size} sequences)")
+        records.append(index + size if index < 0 else index)
     matrix_name = matrix_argument(matrix)
     gap_open, gap_extend = penalties(gap_open, gap_extend)
     results = _core.align_many(

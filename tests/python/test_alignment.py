@@ -220,8 +220,11 @@ def test_align_many_equals_align_one_by_one():
         assert many == [swladder.align(query, subjects[k], gap_open=10, gap_extend=2) for k in indices]
     with pytest.raises(ValueError, match=r"database index 9 out of range \(the database has 9 sequences\)"):
         align_many(query, db, [0, 9])
-    with pytest.raises(ValueError, match="out of range"):
-        align_many(query, db, [-10])
+    for index in (-10, 2**70):
+        with pytest.raises(ValueError, match=f"database index {index} out of range"):
+            align_many(query, db, [index])
+    with pytest.raises(TypeError):
+        align_many(query, db, ["1"])
 
 
 # --- Memory: a titin-size pair in a fresh process ---------------------------------
