@@ -36,8 +36,10 @@ from __future__ import annotations
 import argparse
 import gzip
 import multiprocessing
+import math
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 from typing import Callable, Iterable, NamedTuple, Sequence
@@ -45,6 +47,7 @@ from typing import Callable, Iterable, NamedTuple, Sequence
 __all__ = [
     "ALPHABET",
     "MAX_GAP_PENALTY",
+    "MAX_PROCESSES",
     "RUNGS",
     "FastaRecord",
     "builtin_matrix_names",
@@ -53,6 +56,8 @@ __all__ = [
     "canonical",
     "parse_fasta",
     "parse_matrix",
+    "pool_size",
+    "usable_cpus",
     "python_multiprocessing",
     "python_naive",
     "python_tuned",
@@ -63,17 +68,21 @@ __all__ = [
 
 # --- The alphabet -------------------------------------------------------------
 
-# The 24 NCBI letters, in the order the substitution matrices use.
-ALPHABET = "ARNDCQEGHILKMFPSTWYVBZX*"
+# The 24 NCBI letters, in the order the substitution matrices use, then U
+# (selenocysteine), O (pyrrolysine) and J (I or L): with codes of their own they
+# come back as themselves, and score by the rule of STAND_INS.
+NCBI_LETTERS = "ARNDCQEGHILKMFPSTWYVBZX*"
+ALPHABET = NCBI_LETTERS + "UOJ"
 CODE_X = ALPHABET.index("X")
+
+# The NCBI letters whose scores U, O and J take where a matrix file does not
+# give theirs: U as C (as blastp and ssearch36 do), O as K (a lysine derivative;
+# as ssearch36 does), J as the better of I and L (as ssearch36 does).
+STAND_INS = {"U": "C", "O": "K", "J": "IL"}
 
 
 def _build_codes() -> dict[str, int]:
     codes: dict[str, int] = {}
-    # Letters outside the 24 (U, O, J, ...) are real residues or ambiguity
-    # codes, not typing errors: they score as X.
-    for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
-        codes[letter] = codes[letter.lower()] = CODE_X
     for code, letter in enumerate(ALPHABET):
         codes[letter] = codes[letter.lower()] = code
     return codes
@@ -105,7 +114,7 @@ def _invalid_residue(sequence: str, name: str) -> ValueError:
 
 def encode(sequence: str, name: str = "query") -> list[int]:
     """Residue codes (indices into ALPHABET). Lowercase reads as uppercase,
-    letters outside the 24 read as X, anything else is a ValueError that names
+    every letter A-Z has a code, anything else is a ValueError that names
     the sequence and the 1-based position."""
     codes = _CODES
     try:
@@ -115,7 +124,7 @@ def encode(sequence: str, name: str = "query") -> list[int]:
 
 
 def canonical(sequence: str, name: str = "query") -> str:
-    """The sequence in the 24 matrix letters: uppercase, unknown letters as X."""
+    """The sequence in ALPHABET letters: uppercase."""
     return "".join(ALPHABET[code] for code in encode(sequence, name))
 
 
@@ -149,20 +158,19 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 
 def parse_matrix(text: str, name: str) -> Matrix:
     """Parses a substitution matrix in the NCBI text format into a dict of
-    dicts over the 24 letters, with the rules and messages of the C++ parser:
-    '#' comments, a header row of letters, one row per letter; letters a file
-    may carry that are not ours (U, O, J) are skipped; a missing '*' row and
-    column score the table's minimum (and 1 against itself), as NCBI's do;
-    entries must lie in [-127, 127]."""
+    dicts over ALPHABET, with the rules and messages of the C++ parser:
+    '#' comments, a header row of letters, one row per letter; a missing '*'
+    row and column score the table's minimum (and 1 against itself), as NCBI's
+    do; entries must lie in [-127, 127]; U, O and J entries the file gives are
+    used, those it lacks follow STAND_INS (the best over the stand-ins)."""
 
     def fail(line_number: int, what: str) -> ValueError:
         return ValueError(f"matrix '{name}' line {line_number}: {what}")
 
     def code_of(word: str) -> int:
-        # -2: not a residue letter at all; -1: a letter we read as X, skipped.
         if len(word) != 1 or word not in _CODES:
-            return -2
-        return ALPHABET.find(word.upper())
+            return -1
+        return _CODES[word]
 
     size = len(ALPHABET)
     scores = [[0] * size for _ in range(size)]
@@ -175,26 +183,21 @@ def parse_matrix(text: str, name: str) -> Matrix:
         if not column_codes:
             for word in words:
                 code = code_of(word)
-                if code == -2:
+                if code < 0:
                     raise fail(line_number, f"header entry '{word}' is not a residue letter")
                 column_codes.append(code)
             continue
         row_code = code_of(words[0])
-        if row_code == -2:
+        if row_code < 0:
             raise fail(line_number, f"row label '{words[0]}' is not a residue letter")
         if len(words) != len(column_codes) + 1:
             raise fail(line_number, f"expected {len(column_codes)} scores, found {len(words) - 1}")
-        if row_code < 0:
-            continue
         for column_code, word in zip(column_codes, words[1:]):
-            # Only what C++ std::stoi reads whole counts as an integer.
-            if not _INTEGER.fullmatch(word) or not -(2**31) <= int(word) < 2**31:
+            if not _INTEGER.fullmatch(word):
                 raise fail(line_number, f"score '{word}' is not an integer")
             value = int(word)
             if value < -127 or value > 127:
                 raise fail(line_number, f"score {word} is outside [-127, 127]")
-            if column_code < 0:
-                continue
             scores[row_code][column_code] = value
             seen[row_code][column_code] = True
     if not column_codes:
@@ -203,20 +206,29 @@ def parse_matrix(text: str, name: str) -> Matrix:
     stop = ALPHABET.index("*")
     stop_missing = not any(seen[stop])
     minimum = 127
-    for a in range(size):
-        for b in range(size):
+    for a in range(len(NCBI_LETTERS)):
+        for b in range(len(NCBI_LETTERS)):
             if a == stop or b == stop:
                 continue
             if not seen[a][b]:
                 raise ValueError(f"matrix '{name}': no score for {ALPHABET[a]}/{ALPHABET[b]}")
             minimum = min(minimum, scores[a][b])
-    for a in range(size):
+    for a in range(len(NCBI_LETTERS)):
         for row, column in ((a, stop), (stop, a)):
             if seen[row][column]:
                 continue
             if not stop_missing:
                 raise ValueError(f"matrix '{name}': no score for {ALPHABET[a]}/*")
             scores[row][column] = 1 if a == stop else minimum
+
+    def stand_ins(code: int) -> list[int]:
+        return [ALPHABET.index(letter) for letter in STAND_INS.get(ALPHABET[code], ALPHABET[code])]
+
+    for a in range(size):
+        for b in range(len(NCBI_LETTERS), size):
+            for row, column in ((a, b), (b, a)):
+                if not seen[row][column]:
+                    scores[row][column] = max(scores[r][c] for r in stand_ins(row) for c in stand_ins(column))
     return {ALPHABET[a]: {ALPHABET[b]: scores[a][b] for b in range(size)} for a in range(size)}
 
 
@@ -241,8 +253,8 @@ def load_matrix(name_or_path: str) -> Matrix:
     if "/" in text_name or "." in text_name:
         try:
             text = Path(text_name).read_bytes().decode("utf-8", "surrogateescape")
-        except OSError:
-            raise FileNotFoundError(f"cannot open matrix file '{text_name}'") from None
+        except OSError as error:
+            raise _open_error("cannot open matrix file", text_name, error) from None
         return parse_matrix(text, text_name)
     raise ValueError(
         f"unknown matrix '{text_name}' (built in: {', '.join(names)}; "
@@ -262,10 +274,25 @@ class FastaRecord(NamedTuple):
 _BLANKS = " \t\r\v\f"
 
 
+# Control characters other than the blanks: never part of a name or description.
+_HEADER_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def _open_error(action: str, path: str, error: OSError) -> OSError:
+    """The error the C++ code gives for a file it cannot open: the same type
+    (by errno: PermissionError, FileNotFoundError, IsADirectoryError...) and
+    the same words, "cannot open FASTA file 'x': Permission denied"."""
+    reason = error.strerror or str(error)
+    out = type(error)(f"{action} '{path}': {reason}")
+    out.errno = error.errno
+    return out
+
+
 def parse_fasta(text: str, source: str = "<string>") -> list[FastaRecord]:
     """The C++ parse_fasta rules and messages: every record is kept (an empty
     one too); blank lines and ';' lines are skipped; text before the first '>'
-    and a header with no name are errors, as is any byte that can never be a
+    and a header with no name are errors, as are a control character in a
+    header (other than tab, CR, VT, FF) and any byte that can never be a
     residue, named with file, line, record and position."""
     records: list[list[str]] = []
     pieces: list[str] = []  # the current record's sequence lines
@@ -276,6 +303,10 @@ def parse_fasta(text: str, source: str = "<string>") -> list[FastaRecord]:
         if not stripped or stripped[0] == ";":
             continue
         if stripped[0] == ">":
+            control = _HEADER_CONTROL.search(line)
+            if control:
+                raise ValueError(f"{source}:{line_number}: invalid {_describe_character(control.group())} "
+                                 f"in header at column {control.start() + 1}")
             if records:
                 records[-1][2] = "".join(pieces)
             header = stripped[1:].strip(_BLANKS)
@@ -313,9 +344,7 @@ def read_fasta(path: str | os.PathLike[str]) -> list[FastaRecord]:
         with open(path, "rb") as stream:
             data = stream.read()
     except OSError as error:
-        if isinstance(error, FileNotFoundError) or not os.path.exists(path):
-            raise FileNotFoundError(f"cannot open FASTA file '{path}'") from None
-        raise OSError(f"error reading FASTA file '{path}': {error}") from None
+        raise _open_error("cannot open FASTA file", path, error) from None
     if data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)
@@ -376,7 +405,7 @@ def python_naive(
 
 
 def _query_profile(query_codes: list[int], matrix: Matrix) -> list[list[int]]:
-    """For each of the 24 subject letters, its score against every query
+    """For each of the ALPHABET subject letters, its score against every query
     position: the inner loop then walks one list instead of hashing two letters."""
     return [
         [matrix[ALPHABET[q]][subject_letter] for q in query_codes] for subject_letter in ALPHABET
@@ -455,6 +484,9 @@ _worker_search: tuple[list[list[int]], int, int, int] | None = None
 def _init_worker(profile: list[list[int]], query_length: int, open_extend: int, extend: int) -> None:
     global _worker_search
     _worker_search = (profile, query_length, open_extend, extend)
+    # Ctrl-C reaches the whole process group: the parent stops the pool, and
+    # the workers need not each print a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _score_chunk(chunk: list[tuple[int, list[int]]]) -> list[tuple[int, int]]:
@@ -484,6 +516,85 @@ def _chunks(subject_codes: list[list[int]], workers: int) -> list[list[tuple[int
     return chunks
 
 
+# Above this a process count is an error, not a request to cap (the C++
+# stages' kMaxThreads): no machine has that many CPUs.
+MAX_PROCESSES = 4096
+
+
+def _cgroup_cpus() -> int:
+    """CPUs the cgroup CPU quota allows (rounded up; 0: no quota found), as
+    C++ usable_cpus() reads it: cgroup v2 cpu.max, or v1 cpu.cfs_quota_us
+    over cpu.cfs_period_us, for this process's cgroup and its parents."""
+
+    def quota(quota_text: str, period_text: str) -> int:
+        try:
+            quota_us, period_us = float(quota_text), float(period_text)
+        except ValueError:
+            return 0
+        if not (quota_us > 0 and period_us > 0):  # -1: no quota (v1)
+            return 0
+        cpus = math.ceil(quota_us / period_us)
+        return cpus if cpus < 10**6 else 0
+
+    def read(path: str) -> str:
+        try:
+            with open(path) as stream:
+                return stream.read().strip()
+        except (OSError, UnicodeDecodeError):
+            return ""
+
+    def upwards(path: str) -> list[str]:
+        parts = [part for part in path.split("/") if part]
+        return ["/" + "/".join(parts[:end]) if end else "" for end in range(len(parts), -1, -1)]
+
+    limits = []
+    for line in read("/proc/self/cgroup").splitlines():
+        _, _, rest = line.partition(":")
+        controllers, _, path = rest.partition(":")
+        for directory in upwards(path):
+            if not controllers:
+                words = read(f"/sys/fs/cgroup{directory}/cpu.max").split()
+                if len(words) == 2 and words[0] != "max":
+                    limits.append(quota(*words))
+            elif "cpu" in controllers.split(","):
+                for mount in ("cpu", "cpu,cpuacct", "cpuacct,cpu"):
+                    base = f"/sys/fs/cgroup/{mount}{directory}"
+                    limits.append(quota(read(f"{base}/cpu.cfs_quota_us"), read(f"{base}/cpu.cfs_period_us")))
+    words = read("/sys/fs/cgroup/cpu.max").split()
+    if len(words) == 2 and words[0] != "max":
+        limits.append(quota(*words))
+    for mount in ("cpu", "cpu,cpuacct"):
+        base = f"/sys/fs/cgroup/{mount}"
+        limits.append(quota(read(f"{base}/cpu.cfs_quota_us"), read(f"{base}/cpu.cfs_period_us")))
+    limits = [limit for limit in limits if limit > 0]
+    return min(limits) if limits else 0
+
+
+def usable_cpus() -> int:
+    """CPUs this process may use: its affinity mask (taskset, Slurm), lowered
+    to its cgroup CPU quota (Docker --cpus, Slurm, Kubernetes). At least 1."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    quota = _cgroup_cpus()
+    return max(1, min(min(cpus, quota) if quota else cpus, MAX_PROCESSES))
+
+
+def pool_size(processes: int | None, subjects: int) -> int:
+    """The worker processes python_multiprocessing starts: ``processes``
+    (None: every usable CPU), capped to usable_cpus() (more only contend) and
+    to the number of subjects (more would idle). Above MAX_PROCESSES, or
+    below 1, it is a ValueError."""
+    if processes is not None:
+        if processes < 1:
+            raise ValueError(f"processes must be at least 1, got {processes}")
+        if processes > MAX_PROCESSES:
+            raise ValueError(f"processes must be at most {MAX_PROCESSES}, got {processes}")
+    wanted = usable_cpus() if processes is None else min(processes, usable_cpus())
+    return max(1, min(wanted, subjects))
+
+
 def python_multiprocessing(
     query: str,
     subjects: list[str],
@@ -492,17 +603,17 @@ def python_multiprocessing(
     gap_extend: int = 1,
     processes: int | None = None,
 ) -> list[int]:
-    """python_tuned on a pool of worker processes (processes=None: every core).
-    The workers run top-level functions of this module, so it works with both
-    the fork and the spawn start method, from the script or the package."""
+    """python_tuned on a pool of worker processes: pool_size(processes,
+    len(subjects)) of them (processes=None: every usable CPU). The workers
+    run top-level functions of this module, so it works with both the fork
+    and the spawn start method, from the script or the package. Ctrl-C
+    (KeyboardInterrupt) terminates the pool at once."""
     validate_penalties(gap_open, gap_extend)
     query_codes = encode(query, "query")
     subject_codes = _encode_subjects(subjects)
+    workers = pool_size(processes, len(subject_codes))
     if not query_codes or not subject_codes:
         return [0] * len(subject_codes)
-    workers = processes if processes is not None else (os.cpu_count() or 1)
-    if workers < 1:
-        raise ValueError(f"processes must be at least 1, got {workers}")
     profile = _query_profile(query_codes, matrix)
     init_args = (profile, len(query_codes), gap_open + gap_extend, gap_extend)
     scores = [0] * len(subject_codes)
@@ -561,6 +672,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, OSError) as error:
         print(f"{parser.prog}: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        return 128 + signal.SIGINT
     return 0
 
 

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "cancel.hpp"
 #include "dispatch.hpp"
 #include "errors.hpp"
 #include "fasta.hpp"
@@ -229,7 +230,9 @@ void run_case(benchmark::State& state, Case& c, Shared& shared) {
   }
   const Workload& w = shared.workload;
   const Database& db = shared.slice(c.slice);
-  const SearchOptions options{c.threads, c.kernel};
+  // With a cancel flag, as Python searches run: its polling is timed too.
+  const swl::CancelFlag never_set;
+  const SearchOptions options{c.threads, c.kernel, &never_set};
   std::string kernel_used;
   int threads_used = 1;
   std::size_t rescored = 0;

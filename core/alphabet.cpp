@@ -14,10 +14,6 @@ namespace {
 constexpr std::array<std::int8_t, 256> make_code_table() {
   std::array<std::int8_t, 256> table{};
   for (auto& entry : table) entry = -1;
-  for (int c = 'A'; c <= 'Z'; ++c) {
-    table[c] = static_cast<std::int8_t>(kCodeX);
-    table[c - 'A' + 'a'] = static_cast<std::int8_t>(kCodeX);
-  }
   for (int code = 0; code < kAlphabetSize; ++code) {
     const auto letter = static_cast<unsigned char>(kAlphabet[code]);
     table[letter] = static_cast<std::int8_t>(code);
@@ -27,6 +23,14 @@ constexpr std::array<std::int8_t, 256> make_code_table() {
 }
 
 constexpr auto kCodeTable = make_code_table();
+
+constexpr bool every_letter_has_a_code() {
+  for (int c = 'A'; c <= 'Z'; ++c) {
+    if (kCodeTable[c] < 0 || kCodeTable[c - 'A' + 'a'] != kCodeTable[c]) return false;
+  }
+  return true;
+}
+static_assert(every_letter_has_a_code(), "a letter without a code would be an error instead of a residue");
 
 }  // namespace
 

@@ -14,6 +14,14 @@ namespace {
 
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 
+// Control bytes other than the blanks (NUL, ESC, DEL...) have no place in a
+// name or description: a NUL would cut the name short in C, an ESC would
+// reach the terminal with the output.
+bool is_control(char c) {
+  const auto byte = static_cast<unsigned char>(c);
+  return (byte < 0x20 || byte == 0x7f) && !is_blank(c);
+}
+
 }  // namespace
 
 std::vector<FastaRecord> parse_fasta(std::string_view text, std::string_view source) {
@@ -36,6 +44,12 @@ std::vector<FastaRecord> parse_fasta(std::string_view text, std::string_view sou
     if (line[first] == ';') continue;
 
     if (line[first] == '>') {
+      for (std::size_t i = first + 1; i < line.size(); ++i) {
+        if (is_control(line[i])) {
+          throw InputError(where(line_number) + "invalid " + describe_byte(static_cast<unsigned char>(line[i])) +
+                           " in header at column " + std::to_string(i + 1));
+        }
+      }
       std::string_view header = line.substr(first + 1);
       while (!header.empty() && is_blank(header.back())) header.remove_suffix(1);
       std::size_t name_start = 0;

@@ -15,8 +15,10 @@ struct FastaRecord {
 };
 
 // Rules: blank lines and lines starting with ';' are skipped; text before the
-// first '>' is an error; a header with no name is an error; residue bytes are
-// checked by encode() later, which names the record and position.
+// first '>' is an error; a header with no name is an error, and so is a
+// control byte in a header other than tab, CR, VT and FF (named with its
+// column); residue bytes are checked by encode() later, which names the
+// record and position.
 std::vector<FastaRecord> parse_fasta(std::string_view text, std::string_view source = "<string>");
 std::vector<FastaRecord> read_fasta(const std::string& path);  // FileError if unreadable
 

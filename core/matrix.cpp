@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -33,6 +34,22 @@ std::vector<std::string> split_words(const std::string& line) {
   std::vector<std::string> words;
   for (std::string word; stream >> word;) words.push_back(word);
   return words;
+}
+
+// The NCBI letters whose scores a letter takes: U is selenocysteine, scored
+// as cysteine (as blastp and ssearch36 do); O is pyrrolysine, a lysine
+// derivative, scored as lysine (as ssearch36 does); J is "I or L", scored as
+// the better of the two (as ssearch36 does). The 24 stand for themselves.
+std::vector<std::uint8_t> stand_ins(std::uint8_t code) {
+  constexpr std::uint8_t kCodeC = 4, kCodeI = 9, kCodeL = 10, kCodeK = 11;
+  static_assert(kAlphabet[kCodeC] == 'C' && kAlphabet[kCodeI] == 'I' && kAlphabet[kCodeL] == 'L' &&
+                kAlphabet[kCodeK] == 'K');
+  switch (code) {
+    case kCodeU: return {kCodeC};
+    case kCodeO: return {kCodeK};
+    case kCodeJ: return {kCodeI, kCodeL};
+    default: return {code};
+  }
 }
 
 }  // namespace
@@ -71,14 +88,9 @@ ScoreMatrix ScoreMatrix::parse_ncbi(std::string_view text, std::string name) {
   const auto fail = [&](int line_number, const std::string& what) {
     throw InputError("matrix '" + matrix.name_ + "' line " + std::to_string(line_number) + ": " + what);
   };
-  // Letters a file may carry that are not ours (U, O, J) are skipped: our
-  // alphabet scores them as X.
   const auto code_of = [](const std::string& word) -> int {
-    if (word.size() != 1) return -2;
-    const int code = residue_code(static_cast<unsigned char>(word[0]));
-    if (code < 0) return -2;
-    const char letter = static_cast<char>(std::toupper(static_cast<unsigned char>(word[0])));
-    return kAlphabet.find(letter) == std::string_view::npos ? -1 : code;
+    if (word.size() != 1) return -1;
+    return residue_code(static_cast<unsigned char>(word[0]));
   };
 
   int line_number = 0;
@@ -89,30 +101,31 @@ ScoreMatrix ScoreMatrix::parse_ncbi(std::string_view text, std::string name) {
     if (column_codes.empty()) {
       for (const auto& word : words) {
         const int code = code_of(word);
-        if (code == -2) fail(line_number, "header entry '" + word + "' is not a residue letter");
+        if (code < 0) fail(line_number, "header entry '" + word + "' is not a residue letter");
         column_codes.push_back(code);
       }
       continue;
     }
     const int row_code = code_of(words[0]);
-    if (row_code == -2) fail(line_number, "row label '" + words[0] + "' is not a residue letter");
+    if (row_code < 0) fail(line_number, "row label '" + words[0] + "' is not a residue letter");
     if (words.size() != column_codes.size() + 1) {
       fail(line_number, "expected " + std::to_string(column_codes.size()) + " scores, found " +
                             std::to_string(words.size() - 1));
     }
-    if (row_code < 0) continue;
     for (std::size_t k = 0; k < column_codes.size(); ++k) {
       const std::string& word = words[k + 1];
-      std::size_t used = 0;
+      const std::size_t sign = word[0] == '+' || word[0] == '-' ? 1 : 0;
+      if (word.size() == sign || word.find_first_not_of("0123456789", sign) != std::string::npos) {
+        fail(line_number, "score '" + word + "' is not an integer");
+      }
       int value = 0;
       try {
-        value = std::stoi(word, &used);
-      } catch (const std::exception&) {
-        used = 0;
+        value = std::stoi(word);
+      } catch (const std::out_of_range&) {
+        // An integer all the same, only beyond int: out of range like 300.
+        fail(line_number, "score " + word + " is outside [-127, 127]");
       }
-      if (used != word.size()) fail(line_number, "score '" + word + "' is not an integer");
       if (value < -127 || value > 127) fail(line_number, "score " + word + " is outside [-127, 127]");
-      if (column_codes[k] < 0) continue;
       matrix.scores_[row_code * kAlphabetSize + column_codes[k]] = static_cast<std::int8_t>(value);
       seen[row_code * kAlphabetSize + column_codes[k]] = true;
     }
@@ -122,8 +135,8 @@ ScoreMatrix ScoreMatrix::parse_ncbi(std::string_view text, std::string name) {
   const bool stop_missing = std::none_of(seen.begin() + kCodeStop * kAlphabetSize,
                                          seen.begin() + (kCodeStop + 1) * kAlphabetSize, [](bool b) { return b; });
   int minimum = 127;
-  for (int a = 0; a < kAlphabetSize; ++a) {
-    for (int b = 0; b < kAlphabetSize; ++b) {
+  for (int a = 0; a < kNcbiLetters; ++a) {
+    for (int b = 0; b < kNcbiLetters; ++b) {
       if (a == kCodeStop || b == kCodeStop) continue;
       if (!seen[a * kAlphabetSize + b]) {
         throw InputError("matrix '" + matrix.name_ + "': no score for " + std::string(1, kAlphabet[a]) + "/" +
@@ -132,7 +145,7 @@ ScoreMatrix ScoreMatrix::parse_ncbi(std::string_view text, std::string name) {
       minimum = std::min<int>(minimum, matrix.scores_[a * kAlphabetSize + b]);
     }
   }
-  for (int a = 0; a < kAlphabetSize; ++a) {
+  for (int a = 0; a < kNcbiLetters; ++a) {
     for (int b : {a * kAlphabetSize + kCodeStop, kCodeStop * kAlphabetSize + a}) {
       if (seen[b]) continue;
       if (!stop_missing) {
@@ -141,10 +154,35 @@ ScoreMatrix ScoreMatrix::parse_ncbi(std::string_view text, std::string name) {
       matrix.scores_[b] = static_cast<std::int8_t>(a == kCodeStop ? 1 : minimum);
     }
   }
+  // U, O and J: what the file gives is used; what it does not follows the
+  // rule, an entry at a time, from the 24 letters' scores.
+  for (int a = 0; a < kAlphabetSize; ++a) {
+    for (int b = kNcbiLetters; b < kAlphabetSize; ++b) {
+      for (const int entry : {a * kAlphabetSize + b, b * kAlphabetSize + a}) {
+        if (seen[entry]) continue;
+        const int row = entry / kAlphabetSize;
+        const int column = entry % kAlphabetSize;
+        int best = -128;
+        for (const std::uint8_t r : stand_ins(static_cast<std::uint8_t>(row))) {
+          for (const std::uint8_t c : stand_ins(static_cast<std::uint8_t>(column))) {
+            best = std::max<int>(best, matrix.scores_[r * kAlphabetSize + c]);
+          }
+        }
+        matrix.scores_[entry] = static_cast<std::int8_t>(best);
+      }
+    }
+  }
   return matrix;
 }
 
 ScoreMatrix ScoreMatrix::from_file(const std::string& path) {
+  // A directory opens as a stream that reads nothing ("no header row"):
+  // report it as what it is.
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored)) {
+    errno = EISDIR;
+    throw_file_error("cannot open matrix file", path);
+  }
   errno = 0;
   std::ifstream file(path, std::ios::binary);
   if (!file) throw_file_error("cannot open matrix file", path);

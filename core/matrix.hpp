@@ -24,7 +24,10 @@ class ScoreMatrix {
   // one row per letter. Letters of the 24 that the file lacks are an error,
   // except '*', which then scores the table's minimum (and 1 against itself),
   // as NCBI's tables do. Entries must lie in [-127, 127] so that 8-bit kernels
-  // can hold them.
+  // can hold them. U, O and J may be in the file, and then their entries are
+  // used as given; every entry of theirs that the file lacks follows the
+  // rule: U scores as C, O as K, and J as the better of I and L (a J/J entry
+  // is the best of I/I, I/L, L/I and L/L).
   static ScoreMatrix parse_ncbi(std::string_view text, std::string name);
   static ScoreMatrix from_file(const std::string& path);
 

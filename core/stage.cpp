@@ -1,5 +1,8 @@
 #include "stage.hpp"
 
+#include <algorithm>
+
+#include "cpus.hpp"
 #include "errors.hpp"
 
 #if defined(_OPENMP)
@@ -9,9 +12,13 @@
 namespace swl {
 
 int resolve_threads(int requested) {
-  if (requested > 0) return requested;
+  if (requested > kMaxThreads) {
+    throw InputError("threads must be at most " + std::to_string(kMaxThreads) + ", got " + std::to_string(requested));
+  }
+  const int cpus = usable_cpus();
+  if (requested > 0) return std::min(requested, cpus);
 #if defined(_OPENMP)
-  return omp_get_max_threads();
+  return std::clamp(omp_get_max_threads(), 1, cpus);
 #else
   return 1;
 #endif
@@ -33,14 +40,22 @@ std::string Stage::choose_kernel(std::string_view requested) const {
 SearchResult Stage::search(std::span<const std::uint8_t> query, const Database& db, const Scoring& scoring,
                            const SearchOptions& options) const {
   scoring.validate();
-  const RunOptions run_options{threaded() ? resolve_threads(options.threads) : 1, choose_kernel(options.kernel)};
+  // No more threads than subjects: the rest would only be started to idle.
+  const int threads =
+      threaded() ? std::min<std::size_t>(static_cast<std::size_t>(resolve_threads(options.threads)),
+                                         std::max<std::size_t>(db.size(), 1))
+                 : 1;
+  const RunOptions run_options{threads, choose_kernel(options.kernel), options.cancel};
   if (db.empty() || query.empty()) {
     SearchResult result;
     result.scores.assign(db.size(), 0);
     result.kernel = run_options.kernel;
     return result;
   }
+  if (run_options.cancelled()) throw Cancelled();
   SearchResult result = run(query, db, scoring, run_options);
+  // A rung that saw the request stopped early: its scores are not all there.
+  if (run_options.cancelled()) throw Cancelled();
   result.kernel = run_options.kernel;
   return result;
 }

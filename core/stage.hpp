@@ -9,14 +9,16 @@
 #include <string_view>
 #include <vector>
 
+#include "cancel.hpp"
 #include "database.hpp"
 #include "scoring.hpp"
 
 namespace swl {
 
 struct SearchOptions {
-  int threads = 1;     // <= 0: every core OpenMP offers (honours OMP_NUM_THREADS)
+  int threads = 1;     // see resolve_threads: <= 0 every usable CPU; capped to them; > kMaxThreads an error
   std::string kernel;  // "": SWLADDER_KERNEL if the stage has it, else the best this CPU runs
+  const CancelFlag* cancel = nullptr;  // set from another thread: search() throws Cancelled
 };
 
 struct SearchResult {
@@ -28,8 +30,12 @@ struct SearchResult {
 
 // What Stage::search hands a rung once the request is checked.
 struct RunOptions {
-  int threads = 1;     // resolved, >= 1 (rungs that are not threaded ignore it)
+  int threads = 1;     // resolved, >= 1 and at most the subjects (rungs that are not threaded ignore it)
   std::string kernel;  // a kernel of kernels() that this CPU runs
+  // Poll between subjects and every few rows of a long alignment; on a
+  // request, return early with whatever scores (search() discards them).
+  const CancelFlag* cancel = nullptr;
+  bool cancelled() const noexcept { return cancel_requested(cancel); }
 };
 
 class Stage {
@@ -47,9 +53,11 @@ class Stage {
   // give this stage; 0: any. A rung that keeps whole matrices says so.
   virtual double max_pair_cells() const { return 0; }
 
-  // Validates the scoring and the kernel request for every stage, handles the
-  // empty cases once (empty database: no scores; empty query: all zero), then
-  // runs the stage. The result names the kernel that ran.
+  // Validates the scoring, the thread count and the kernel request for every
+  // stage, handles the empty cases once (empty database: no scores; empty
+  // query: all zero), then runs the stage. The result names the kernel that
+  // ran and the threads used. Throws Cancelled if options.cancel was set
+  // before the stage finished.
   SearchResult search(std::span<const std::uint8_t> query, const Database& db, const Scoring& scoring,
                       const SearchOptions& options = {}) const;
 
@@ -61,7 +69,10 @@ class Stage {
                            const RunOptions& options) const = 0;
 };
 
-// Resolves SearchOptions::threads to a count >= 1.
+// Resolves SearchOptions::threads to a count in [1, usable_cpus()]: <= 0
+// means every usable CPU (fewer if OMP_NUM_THREADS asks for fewer); a
+// request above usable_cpus() is capped to it (more threads than CPUs only
+// contend); above kMaxThreads it is an InputError.
 int resolve_threads(int requested);
 
 }  // namespace swl

@@ -11,7 +11,7 @@ namespace swl {
 namespace {
 
 // Every byte a FASTA sequence may hold: the 24 letters, lowercase, and the
-// letters outside the alphabet that score as X.
+// letters U, O and J, which score by the stand-in rule.
 constexpr std::string_view kCorpusLetters = "ARNDCQEGHILKMFPSTWYVBZX*arndcqeghilkmfpstwyvbzxUOJuoj";
 
 std::string random_any_residues(SplitMix64& rng, std::size_t length) {

@@ -144,6 +144,9 @@ void search(const Job& job, const Scratch& s) {
 
   bool reset = false;
   while (active > 0) {
+    // Once per pass: a pass is kColumns columns of the whole query, so the
+    // load is nothing beside it, and even a titin-size query passes often.
+    if (job.cancel != nullptr && __atomic_load_n(job.cancel, __ATOMIC_RELAXED) != 0) return;
     // The next kColumns residues of every lane. Lanes whose sequence ends
     // inside this pass are padded and noted; idle lanes read padding only.
     int finishing = 0;

@@ -13,12 +13,12 @@ namespace swl::kernels::interseq {
 inline constexpr int kMaxColumns = 8;
 inline constexpr int kMaxLanes = 64;
 inline constexpr int kVectorBytes = 64;
-inline constexpr int kLetters = 24;
+inline constexpr int kLetters = 27;  // kAlphabetSize (core/alphabet.hpp)
 // The residue code idle lanes and the ends of sequences read: its row entry
 // is negative, so padded cells never raise a lane's best score.
 inline constexpr std::uint8_t kPadCode = 31;
 // The score-row table: per query letter, 64 int8 entries (residue codes;
-// 24..63 are padding and score -128) and then the first 32 of them as int16.
+// kLetters..63 are padding and score -128) and then the first 32 of them as int16.
 inline constexpr int kRowBytes = 128;
 inline constexpr int kRow16Offset = 64;
 
@@ -41,6 +41,9 @@ struct Job {
   std::size_t* cursor;       // the next subject to claim, shared
   std::int32_t* scores;      // by slot
   std::uint8_t* saturated;   // by slot: 1 if the lanes overflowed and the score is not exact
+  // Null, or nonzero once the search is to stop: polled once per pass (read
+  // with __atomic_load_n); a thread that sees it returns with scores unfinished.
+  const int* cancel;
 };
 
 // One thread's scratch, sized for the widest kernel.

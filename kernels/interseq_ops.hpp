@@ -48,8 +48,8 @@
 
 namespace swl::kernels::SWL_ISA_LEVEL::interseq_ops {
 
-// Score rows, one per query letter: 64 int8 entries (codes 0..23 score as the
-// matrix says; 24..63 score -128, the lane padding) followed by 32 int16
+// Score rows, one per query letter: 64 int8 entries (codes below kLetters
+// score as the matrix says; the rest score -128, the lane padding) followed by 32 int16
 // entries (the same, widened). 128 bytes per letter, 64-byte aligned.
 inline constexpr int kRowBytes = 128;
 inline constexpr int kRow16Offset = 64;

@@ -2,13 +2,13 @@
 # Installs what swladder needs on Debian 12 / Ubuntu 22.04+ and builds it:
 # the system toolchain and libraries (apt-get), then the Python package into
 # .venv (pip). Safe to run again: every step is idempotent.
-# Usage: scripts/setup.sh [--peers]   (--peers adds valgrind for the ladder)
+# Usage: scripts/setup.sh [--peers]   (--peers adds valgrind for the ladder; fasta3's
+# ssearch36 is always installed: the tests check U's scores against it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config python3 python3-venv python3-dev
-          libeigen3-dev libbenchmark-dev libgtest-dev
-          fasta3)  # ssearch36: the alignment tests compare coordinates with it
+          libeigen3-dev libbenchmark-dev libgtest-dev fasta3)
 if [[ "${1:-}" == "--peers" ]]; then
   packages+=(valgrind)
 fi

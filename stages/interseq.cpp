@@ -56,6 +56,9 @@ using kernels::interseq::kRowBytes;
 using kernels::interseq::kVectorBytes;
 using kernels::interseq::Scratch;
 namespace interseq = kernels::interseq;
+static_assert(kLetters == kAlphabetSize, "the score-row table has a row for every residue code");
+static_assert(kLetters <= 32 && kernels::interseq::kPadCode >= kLetters && kernels::interseq::kPadCode < 32,
+              "the AVX2 lookup reads codes 0..31, and the padding code must score as padding");
 
 // The largest gap_open + gap_extend the int8 lanes can subtract in one step;
 // beyond it every subject starts in int16 lanes (which take up to 510).
@@ -148,7 +151,8 @@ class InterseqStage final : public KernelFamilyStage {
 
     const interseq::Kernel* kernel = kernels::interseq_kernel(level);
     if (kernel == nullptr) {
-      result.threads = rescore_exactly(query, scoring, DatabaseView(db, subjects), threads, result.scores);
+      result.threads =
+          rescore_exactly(query, scoring, DatabaseView(db, subjects), threads, result.scores, options.cancel);
       return result;
     }
 
@@ -174,6 +178,7 @@ class InterseqStage final : public KernelFamilyStage {
     job.rows = rows.data();
     job.gap_open_extend = scoring.gap_open + scoring.gap_extend;
     job.gap_extend = scoring.gap_extend;
+    job.cancel = options.cancel != nullptr ? options.cancel->raw() : nullptr;
     std::vector<std::uint8_t> saturated(db.size(), 0);
     const bool wide_only = job.gap_open_extend > kMaxNarrowOpenExtend;
     const int lanes8 = kernel->narrow_lanes;
@@ -192,12 +197,12 @@ class InterseqStage final : public KernelFamilyStage {
       const kernels::Level striped_level = kernels::striped_family().choose(
           kernels::level_name(level).starts_with("avx512") ? "avx512" : kernels::level_name(level), name());
       outliers_rescored = striped_in_threads(query, scoring, striped_level, DatabaseView(db, outliers), threads,
-                                             result.scores)
+                                             result.scores, options.cancel)
                               .widened;
     }
     bool first_level = true;
     for (const bool narrow : {true, false}) {
-      if (pending.empty() || (narrow && wide_only)) continue;
+      if (pending.empty() || (narrow && wide_only) || options.cancelled()) continue;
       const int used = run_level(narrow ? kernel->search8 : kernel->search16, job, db, pending, threads,
                                  narrow ? lanes8 : lanes8 / 2, result.scores, saturated);
       pending = saturated_only(pending, saturated);
@@ -208,7 +213,9 @@ class InterseqStage final : public KernelFamilyStage {
       }
     }
     // Level 3, exact: what reached 65,535 in the int16 lanes.
-    if (!pending.empty()) rescore_exactly(query, scoring, DatabaseView(db, pending), threads, result.scores);
+    if (!pending.empty() && !options.cancelled()) {
+      rescore_exactly(query, scoring, DatabaseView(db, pending), threads, result.scores, options.cancel);
+    }
     return result;
   }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "alphabet.hpp"
+#include "cancel.hpp"
 #include "errors.hpp"
 #include "stage.hpp"
 
@@ -23,7 +24,7 @@ using LetterMatrix = std::unordered_map<char, std::unordered_map<char, int>>;
 constexpr double kMaxMatrixBytes = 4.0 * 1024 * 1024 * 1024;
 
 int align_pair(const std::string& query, const std::string& subject, const LetterMatrix& matrix, int gap_open,
-               int gap_extend) {
+               int gap_extend, const CancelFlag* cancel) {
   const std::size_t m = query.size();
   const std::size_t n = subject.size();
   const double bytes = 12.0 * static_cast<double>(m + 1) * static_cast<double>(n + 1);
@@ -39,6 +40,7 @@ int align_pair(const std::string& query, const std::string& subject, const Lette
   std::vector<std::vector<int>> F(m + 1, std::vector<int>(n + 1, kMinusInfinity));
   int best = 0;
   for (std::size_t i = 1; i <= m; ++i) {
+    if (cancel_requested(cancel)) return best;  // a row is n map lookups: the load is free beside it
     for (std::size_t j = 1; j <= n; ++j) {
       E[i][j] = std::max(E[i][j - 1] - gap_extend, H[i][j - 1] - gap_open - gap_extend);
       F[i][j] = std::max(F[i - 1][j] - gap_extend, H[i - 1][j] - gap_open - gap_extend);
@@ -59,7 +61,7 @@ class NaiveStage final : public Stage {
 
  protected:
   SearchResult run(std::span<const std::uint8_t> query, const Database& db, const Scoring& scoring,
-                   const RunOptions&) const override {
+                   const RunOptions& options) const override {
     LetterMatrix matrix;
     for (int a = 0; a < kAlphabetSize; ++a) {
       for (int b = 0; b < kAlphabetSize; ++b) matrix[kAlphabet[a]][kAlphabet[b]] = scoring.matrix.score(a, b);
@@ -67,10 +69,10 @@ class NaiveStage final : public Stage {
     const std::string query_text = decode(query.data(), query.size());
     SearchResult result;
     result.scores.reserve(db.size());
-    for (std::size_t k = 0; k < db.size(); ++k) {
+    for (std::size_t k = 0; k < db.size() && !options.cancelled(); ++k) {
       const auto subject = db.sequence(k);
       result.scores.push_back(align_pair(query_text, decode(subject.data(), subject.size()), matrix,
-                                         scoring.gap_open, scoring.gap_extend));
+                                         scoring.gap_open, scoring.gap_extend, options.cancel));
     }
     return result;
   }

@@ -28,11 +28,11 @@ namespace swl::stages {
 
 StripedOutcome striped_in_threads(std::span<const std::uint8_t> query, const Scoring& scoring,
                                   kernels::Level level, const DatabaseView& subjects, int threads,
-                                  std::span<std::int32_t> scores) {
+                                  std::span<std::int32_t> scores, const CancelFlag* cancel) {
   StripedOutcome outcome;
   if (subjects.empty()) return outcome;
   if (level == kernels::Level::portable) {
-    outcome.threads = rescore_exactly(query, scoring, subjects, threads, scores);
+    outcome.threads = rescore_exactly(query, scoring, subjects, threads, scores, cancel);
     return outcome;
   }
   const StripedSearcher searcher(query, scoring, level);
@@ -53,6 +53,7 @@ StripedOutcome striped_in_threads(std::span<const std::uint8_t> query, const Sco
     threads_used = omp_get_num_threads();
 #pragma omp for schedule(dynamic, 1) nowait
     for (std::size_t n = 0; n < subjects.size(); ++n) {
+      if (cancel_requested(cancel)) continue;  // an OpenMP loop cannot break
       const std::uint32_t k = subjects.index(n);
       const auto result = searcher.score(subjects.sequence(n), own_scratch);
       scores[k] = result.score;
@@ -64,12 +65,13 @@ StripedOutcome striped_in_threads(std::span<const std::uint8_t> query, const Sco
   }
   outcome.threads = threads_used;
   outcome.widened = widened;
+  if (cancel_requested(cancel)) return outcome;
   // Past 16 bits a subject is thousands of residues long: one per task,
   // longest first. The view's order is not kept by the threads, so sort.
   const Database& db = subjects.database();
   std::sort(saturated16.begin(), saturated16.end(),
             [&](std::uint32_t a, std::uint32_t b) { return db.length(a) > db.length(b); });
-  rescore_exactly(query, scoring, DatabaseView(db, saturated16), threads, scores);
+  rescore_exactly(query, scoring, DatabaseView(db, saturated16), threads, scores, cancel);
   return outcome;
 }
 
@@ -92,7 +94,8 @@ class OpenmpStage final : public KernelFamilyStage {
     SearchResult result;
     result.scores.resize(db.size());
     const StripedOutcome outcome =
-        striped_in_threads(query, scoring, level, DatabaseView(db, order), options.threads, result.scores);
+        striped_in_threads(query, scoring, level, DatabaseView(db, order), options.threads, result.scores,
+                           options.cancel);
     result.threads = outcome.threads;
     result.rescored = outcome.widened;
     return result;

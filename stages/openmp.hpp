@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 
+#include "cancel.hpp"
 #include "database.hpp"
 #include "dispatch.hpp"
 #include "scoring.hpp"
@@ -19,9 +20,10 @@ struct StripedOutcome {
 
 // Scores every subject of the view into scores[database index]. The view's
 // order is the order subjects are handed out (longest first balances best).
-// The portable level runs the scalar recurrence instead.
+// The portable level runs the scalar recurrence instead. With `cancel` set,
+// returns early (polled per subject) with scores unfinished.
 StripedOutcome striped_in_threads(std::span<const std::uint8_t> query, const Scoring& scoring,
                                   kernels::Level level, const DatabaseView& subjects, int threads,
-                                  std::span<std::int32_t> scores);
+                                  std::span<std::int32_t> scores, const CancelFlag* cancel = nullptr);
 
 }  // namespace swl::stages

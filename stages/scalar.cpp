@@ -2,7 +2,7 @@
 // later rung is checked against. Changes from naive:
 // - linear memory: one row of H and one of E (Gotoh), not three full matrices,
 //   so the working set of a 1,000-residue query is 8 KB and lives in L1;
-// - a query profile: for each of the 24 subject letters, the scores against
+// - a query profile: for each of the kAlphabetSize subject letters, the scores against
 //   every query position as int8, so the inner loop reads one contiguous row
 //   instead of hashing two letters;
 // - encoded residues (small integers) and plain comparisons.
@@ -25,12 +25,14 @@ class ScalarStage final : public Stage {
 
  protected:
   SearchResult run(std::span<const std::uint8_t> query, const Database& db, const Scoring& scoring,
-                   const RunOptions&) const override {
+                   const RunOptions& options) const override {
     const ScalarAligner aligner(query, scoring);
     ScalarAligner::Rows rows;
     SearchResult result;
     result.scores.reserve(db.size());
-    for (std::size_t k = 0; k < db.size(); ++k) result.scores.push_back(aligner.score(db.sequence(k), rows));
+    for (std::size_t k = 0; k < db.size() && !options.cancelled(); ++k) {
+      result.scores.push_back(aligner.score(db.sequence(k), rows, options.cancel));
+    }
     return result;
   }
 };

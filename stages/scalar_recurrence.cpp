@@ -30,7 +30,7 @@ ScalarAligner::ScalarAligner(std::span<const std::uint8_t> query, const Scoring&
   }
 }
 
-std::int32_t ScalarAligner::score(std::span<const std::uint8_t> subject, Rows& rows) const {
+std::int32_t ScalarAligner::score(std::span<const std::uint8_t> subject, Rows& rows, const CancelFlag* cancel) const {
   const std::size_t m = query_length_;
   constexpr int kMinusInfinity = INT_MIN / 2;
   rows.h.assign(m, 0);
@@ -40,8 +40,12 @@ std::int32_t ScalarAligner::score(std::span<const std::uint8_t> subject, Rows& r
   const int open_extend = open_extend_;
   const int extend = extend_;
   int best = 0;
-  for (const std::uint8_t residue : subject) {
-    const std::int8_t* scores = profile_.data() + residue * m;
+  // A 35,000-residue titin row pair takes seconds here: poll every 64 rows
+  // (a load per 64 * m cells).
+  constexpr std::size_t kRowsPerPoll = 64;
+  for (std::size_t j = 0; j < subject.size(); ++j) {
+    if (j % kRowsPerPoll == 0 && cancel_requested(cancel)) return best;
+    const std::int8_t* scores = profile_.data() + subject[j] * m;
     int h_diagonal = 0;  // H(i-1, j-1)
     int h_above = 0;     // H(i-1, j)
     int f = kMinusInfinity;
@@ -65,7 +69,7 @@ std::int32_t ScalarAligner::score(std::span<const std::uint8_t> subject, Rows& r
 }
 
 int rescore_exactly(std::span<const std::uint8_t> query, const Scoring& scoring, const DatabaseView& subjects,
-                    int threads, std::span<std::int32_t> scores) {
+                    int threads, std::span<std::int32_t> scores, const CancelFlag* cancel) {
   if (subjects.empty()) return 1;
   const ScalarAligner aligner(query, scoring);
   int threads_used = 1;
@@ -80,8 +84,9 @@ int rescore_exactly(std::span<const std::uint8_t> query, const Scoring& scoring,
     ScalarAligner::Rows rows;
 #pragma omp for schedule(dynamic, 1)
     for (std::size_t k = 0; k < subjects.size(); ++k) {
+      if (cancel_requested(cancel)) continue;
       try {
-        scores[subjects.index(k)] = aligner.score(subjects.sequence(k), rows);
+        scores[subjects.index(k)] = aligner.score(subjects.sequence(k), rows, cancel);
       } catch (...) {
 #pragma omp critical(swl_rescore_failure)
         if (!failure) failure = std::current_exception();

@@ -8,6 +8,7 @@
 #include <span>
 #include <vector>
 
+#include "cancel.hpp"
 #include "database.hpp"
 #include "scoring.hpp"
 
@@ -24,7 +25,8 @@ class ScalarAligner {
     std::vector<int> h, e;
   };
 
-  std::int32_t score(std::span<const std::uint8_t> subject, Rows& rows) const;
+  // With `cancel` set, stops within a few rows and returns a partial score.
+  std::int32_t score(std::span<const std::uint8_t> subject, Rows& rows, const CancelFlag* cancel = nullptr) const;
 
  private:
   std::size_t query_length_;
@@ -36,8 +38,8 @@ class ScalarAligner {
 // Scores every subject of the view exactly with the scalar recurrence, spread
 // over `threads` threads (one subject at a time, in the view's order, so
 // longest first balances best), into scores[database index]. Returns the
-// threads used.
+// threads used. With `cancel` set, returns early with scores unfinished.
 int rescore_exactly(std::span<const std::uint8_t> query, const Scoring& scoring, const DatabaseView& subjects,
-                    int threads, std::span<std::int32_t> scores);
+                    int threads, std::span<std::int32_t> scores, const CancelFlag* cancel = nullptr);
 
 }  // namespace swl::stages

@@ -50,19 +50,21 @@ class StripedStage final : public KernelFamilyStage {
     result.scores.resize(db.size());
     const kernels::Level level = level_of(options.kernel);
     if (level == kernels::Level::portable) {
-      rescore_exactly(query, scoring, DatabaseView(db), 1, result.scores);
+      rescore_exactly(query, scoring, DatabaseView(db), 1, result.scores, options.cancel);
       return result;
     }
     const StripedSearcher searcher(query, scoring, level);
     auto scratch = searcher.make_scratch();
     std::vector<std::uint32_t> saturated16;
-    for (std::size_t k = 0; k < db.size(); ++k) {
+    // Polled per subject: the kernel's columns are too hot, and one subject
+    // takes well under a second even at titin size.
+    for (std::size_t k = 0; k < db.size() && !options.cancelled(); ++k) {
       const auto outcome = searcher.score(db.sequence(k), scratch);
       result.scores[k] = outcome.score;
       result.rescored += outcome.widened;
       if (outcome.needs_exact) saturated16.push_back(static_cast<std::uint32_t>(k));
     }
-    rescore_exactly(query, scoring, DatabaseView(db, saturated16), 1, result.scores);
+    rescore_exactly(query, scoring, DatabaseView(db, saturated16), 1, result.scores, options.cancel);
     return result;
   }
 };

@@ -31,6 +31,7 @@
 #include <climits>
 
 #include "alphabet.hpp"
+#include "cancel.hpp"
 #include "stage.hpp"
 
 namespace swl::stages {
@@ -65,7 +66,7 @@ struct Workspace {
 };
 
 std::int32_t align_pair(const Array& query_rows, std::span<const std::uint8_t> subject, const Array& table,
-                        std::int32_t open_extend, std::int32_t extend, Workspace& w) {
+                        std::int32_t open_extend, std::int32_t extend, Workspace& w, const CancelFlag* cancel) {
   const Index m = query_rows.size();
   const Index n = static_cast<Index>(subject.size());
   if (n == 0) return 0;
@@ -78,7 +79,11 @@ std::int32_t align_pair(const Array& query_rows, std::span<const std::uint8_t> s
   w.f_current.setConstant(kMinusInfinity);
 
   std::int32_t best = 0;
+  // Poll every 256 diagonals: a load per hundreds of thousands of cells on
+  // the long alignments where it matters.
+  constexpr Index kDiagonalsPerPoll = 256;
   for (Index d = 0; d < m + n - 1; ++d) {
+    if (d % kDiagonalsPerPoll == 0 && cancel_requested(cancel)) return best;
     // Query positions i on diagonal d (subject position j = d - i).
     const Index first = std::max<Index>(0, d - (n - 1));
     const Index last = std::min<Index>(m - 1, d);
@@ -119,9 +124,8 @@ class VectorisedStage final : public Stage {
 
  protected:
   SearchResult run(std::span<const std::uint8_t> query, const Database& db, const Scoring& scoring,
-                   const RunOptions&) const override {
-
-    // The score of query letter a against subject letter b is table[a * 24 + b]:
+                   const RunOptions& options) const override {
+    // The score of query letter a against subject letter b is table[a * kAlphabetSize + b]:
     // with the query's letters pre-multiplied, a diagonal's gather index is
     // the sum of two contiguous slices, like numpy's table[q_rows[i:k] + s_rev[j:l]].
     Array table(kAlphabetSize * kAlphabetSize);
@@ -133,9 +137,9 @@ class VectorisedStage final : public Stage {
     Workspace workspace(m, static_cast<Index>(db.max_length()));
     SearchResult result;
     result.scores.reserve(db.size());
-    for (std::size_t k = 0; k < db.size(); ++k) {
+    for (std::size_t k = 0; k < db.size() && !options.cancelled(); ++k) {
       result.scores.push_back(align_pair(query_rows, db.sequence(k), table, scoring.gap_open + scoring.gap_extend,
-                                         scoring.gap_extend, workspace));
+                                         scoring.gap_extend, workspace, options.cancel));
     }
     return result;
   }

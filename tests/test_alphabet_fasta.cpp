@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <string>
+#include <vector>
+
 #include "error_of.hpp"
 
 #include "alphabet.hpp"
@@ -12,10 +16,31 @@ namespace {
 
 using testing_support::error_of;
 
-TEST(Alphabet, LowercaseReadsAsUppercaseAndUnknownLettersAsX) {
-  EXPECT_EQ(encode("ARNDCQEGHILKMFPSTWYVBZX*"), encode("arndcqeghilkmfpstwyvbzx*"));
+TEST(Alphabet, LowercaseReadsAsUppercase) {
+  EXPECT_EQ(encode("ARNDCQEGHILKMFPSTWYVBZX*UOJ"), encode("arndcqeghilkmfpstwyvbzx*uoj"));
   for (int code = 0; code < kAlphabetSize; ++code) EXPECT_EQ(encode(std::string(1, kAlphabet[code]))[0], code);
-  for (const char letter : std::string("UOJuoj")) EXPECT_EQ(encode(std::string(1, letter))[0], kCodeX);
+}
+
+// U, O and J borrow other letters' scores but not their codes: identity
+// counts compare codes, and output decodes codes.
+TEST(Alphabet, EveryLetterHasItsOwnCodeAndDecodesToItself) {
+  EXPECT_EQ(kAlphabet.substr(0, kNcbiLetters), "ARNDCQEGHILKMFPSTWYVBZX*");
+  EXPECT_EQ(encode("UOJ"), (std::vector<std::uint8_t>{kCodeU, kCodeO, kCodeJ}));
+  EXPECT_NE(encode("U"), encode("C"));
+  EXPECT_NE(encode("O"), encode("K"));
+  EXPECT_NE(encode("J"), encode("I"));
+  EXPECT_NE(encode("J"), encode("L"));
+  std::string letters;
+  for (char c = 'A'; c <= 'Z'; ++c) letters += c;
+  letters += '*';
+  std::string lower = letters;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const std::string& text : {letters, lower}) {
+    const auto codes = encode(text);
+    EXPECT_EQ(decode(codes.data(), codes.size()), letters);
+  }
+  const auto u = encode("U");
+  EXPECT_EQ(decode(u.data(), u.size()), "U");
 }
 
 TEST(Alphabet, NonLettersAreRejectedWithNameAndPosition) {

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+
 #include "error_of.hpp"
 
 #include "errors.hpp"
@@ -26,6 +29,66 @@ TEST(Matrix, BuiltinTablesHaveTheirPublishedValues) {
       for (int b = 0; b < kAlphabetSize; ++b) EXPECT_EQ(m.score(a, b), m.score(b, a)) << name;
     }
   }
+}
+
+// swladder's rule for the letters NCBI files lack: U scores as C (as blastp
+// and ssearch36), O as K (as ssearch36), J as the better of I and L.
+TEST(Matrix, UOJTakeTheirStandInsScoresInEveryBuiltin) {
+  const auto code = [](char c) { return encode(std::string(1, c))[0]; };
+  EXPECT_EQ(ScoreMatrix::builtin("BLOSUM62").score(code('U'), code('C')), 9);
+  EXPECT_EQ(ScoreMatrix::builtin("BLOSUM62").score(code('J'), code('J')), 4);
+  EXPECT_EQ(ScoreMatrix::builtin("BLOSUM62").score(code('J'), code('M')), 2);  // I/M 1, L/M 2
+  EXPECT_EQ(ScoreMatrix::builtin("BLOSUM62").score(code('J'), code('V')), 3);  // I/V 3, L/V 1
+  for (const auto& name : ScoreMatrix::builtin_names()) {
+    const auto m = ScoreMatrix::builtin(name);
+    for (int b = 0; b < kAlphabetSize; ++b) {
+      const auto other = static_cast<std::uint8_t>(b);
+      // Against U, O or J themselves, the stand-in's entry against the stand-in.
+      const auto as = [&](std::uint8_t c) -> std::uint8_t {
+        return c == kCodeU ? code('C') : c == kCodeO ? code('K') : c;
+      };
+      EXPECT_EQ(m.score(kCodeU, other), m.score(code('C'), as(other))) << name << " U/" << kAlphabet[b];
+      EXPECT_EQ(m.score(other, kCodeU), m.score(as(other), code('C'))) << name << " " << kAlphabet[b] << "/U";
+      EXPECT_EQ(m.score(kCodeO, other), m.score(code('K'), as(other))) << name << " O/" << kAlphabet[b];
+      EXPECT_EQ(m.score(other, kCodeO), m.score(as(other), code('K'))) << name << " " << kAlphabet[b] << "/O";
+      if (b == kCodeJ) continue;
+      EXPECT_EQ(m.score(kCodeJ, other), std::max(m.score(code('I'), as(other)), m.score(code('L'), as(other))))
+          << name << " J/" << kAlphabet[b];
+      EXPECT_EQ(m.score(other, kCodeJ), std::max(m.score(as(other), code('I')), m.score(as(other), code('L'))))
+          << name << " " << kAlphabet[b] << "/J";
+    }
+    int best = -128;
+    for (const char a : {'I', 'L'}) {
+      for (const char b : {'I', 'L'}) best = std::max(best, m.score(code(a), code(b)));
+    }
+    EXPECT_EQ(m.score(kCodeJ, kCodeJ), best) << name;
+  }
+}
+
+TEST(Matrix, AFileThatScoresUOJIsTakenAtItsWordAndTheRuleFillsTheRest) {
+  // A file with a J row and column (as some NCBI files have) and none for U or O.
+  const std::string letters = "ARNDCQEGHILKMFPSTWYVBJZX*";
+  std::string text = "  ";
+  for (const char column : letters) text += std::string("  ") + column;
+  text += "\n";
+  for (const char row : letters) {
+    text += row;
+    for (const char column : letters) {
+      const bool j = row == 'J' || column == 'J';
+      text += row == column ? (j ? "  3" : "  5") : (j ? " -3" : (row == 'C' || column == 'C') ? " -1" : " -2");
+    }
+    text += "\n";
+  }
+  const auto m = ScoreMatrix::parse_ncbi(text, "with J");
+  const auto code = [](char c) { return encode(std::string(1, c))[0]; };
+  EXPECT_EQ(m.score(kCodeJ, kCodeJ), 3);
+  EXPECT_EQ(m.score(kCodeJ, code('I')), -3);
+  EXPECT_EQ(m.score(code('L'), kCodeJ), -3);
+  EXPECT_EQ(m.score(kCodeU, kCodeU), 5);  // C/C
+  EXPECT_EQ(m.score(kCodeU, code('A')), -1);  // C/A
+  EXPECT_EQ(m.score(kCodeU, kCodeJ), -1);  // C/I and C/L from the 24, not the file's J
+  EXPECT_EQ(m.score(kCodeO, kCodeO), 5);  // K/K
+  EXPECT_EQ(m.score(kCodeO, kCodeU), -1);  // K/C
 }
 
 TEST(Matrix, UnknownNameListsTheBuiltins) {

@@ -3,6 +3,8 @@
 // and large random sweep (slow; run by hand), SWL_VERIFY_SEED changes the seed.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <string>
 
@@ -143,6 +145,45 @@ TEST(Workload, ConventionGapOfLengthKCostsOpenPlusKExtend) {
     ASSERT_EQ(result.scores.size(), 1u);
     EXPECT_EQ(result.scores[0], 20 * 11 - (11 + 3 * 1)) << stage->name();
   }
+}
+
+// Every pair of letters, U, O, J and lowercase included, on every rung and
+// kernel: WWWWaWWWW against WWWWbWWWW under BLOSUM62 11/1 scores 8 W/W (88)
+// plus the a/b entry (at least -4, and a gap around it would cost 24), so the
+// score shows the entry each rung used, and U must use C's, O K's, J the
+// better of I's and L's.
+TEST_P(EveryStage, ScoresEveryLetterPairAsTheMatrixRuleSays) {
+  const auto& [stage, kernel, threads] = GetParam();
+  const Scoring scoring = make_scoring("BLOSUM62", 11, 1);
+  std::string letters(kAlphabet);
+  for (const char c : std::string("arndcqeghilkmfpstwyvbzxuoj")) letters += c;
+  std::vector<std::string> subjects;
+  for (const char b : letters) subjects.push_back(std::string("WWWW") + b + "WWWW");
+  const Database db = Database::from_sequences(subjects);
+  const auto code = [](char c) { return encode(std::string(1, c))[0]; };
+  // The rule spelled out here, apart from the matrix code: the entry of a
+  // letter against another is the best over their stand-ins.
+  const auto stand_ins = [&](char c) -> std::string {
+    switch (std::toupper(static_cast<unsigned char>(c))) {
+      case 'U': return "C";
+      case 'O': return "K";
+      case 'J': return "IL";
+      default: return std::string(1, c);
+    }
+  };
+  for (const char a : letters) {
+    const auto result = stage->search(encode(std::string("WWWW") + a + "WWWW"), db, scoring, {threads, kernel});
+    ASSERT_EQ(result.scores.size(), subjects.size());
+    for (std::size_t k = 0; k < letters.size(); ++k) {
+      int entry = -128;
+      for (const char x : stand_ins(a)) {
+        for (const char y : stand_ins(letters[k])) entry = std::max(entry, scoring.matrix.score(code(x), code(y)));
+      }
+      EXPECT_EQ(result.scores[k], 88 + entry) << stage->name() << " " << kernel << ": " << a << "/" << letters[k];
+    }
+  }
+  const auto u = stage->search(encode("U"), Database::from_sequences({"C", "U", "c", "u"}), scoring, {threads, kernel});
+  EXPECT_EQ(u.scores, (std::vector<std::int32_t>{9, 9, 9, 9})) << stage->name() << " " << kernel;
 }
 
 TEST(Workload, EmptyQueryEmptySubjectEmptyDatabase) {

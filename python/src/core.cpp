@@ -6,19 +6,28 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "alignment.hpp"
 #include "alphabet.hpp"
+#include "cancel.hpp"
+#include "cpus.hpp"
 #include "database.hpp"
 #include "dispatch.hpp"
 #include "errors.hpp"
@@ -64,18 +73,131 @@ py::dict stage_info(const swl::Stage& stage) {
   return info;
 }
 
+// A thread that runs searches for one calling thread, so that the caller can
+// watch for Ctrl-C meanwhile. Kept between calls: it then keeps its OpenMP
+// thread pool too, which a new thread per search would start again each time.
+class SearchRunner {
+ public:
+  SearchRunner() : thread_([this] { loop(); }) {}
+  ~SearchRunner() {
+    {
+      const std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  SearchRunner(const SearchRunner&) = delete;
+  SearchRunner& operator=(const SearchRunner&) = delete;
+
+  void start(std::function<void()> job) {
+    {
+      const std::lock_guard lock(mutex_);
+      job_ = std::move(job);
+      done_ = false;
+    }
+    wake_.notify_all();
+  }
+  bool wait_for(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return finished_.wait_for(lock, timeout, [&] { return done_; });
+  }
+
+  // The calling thread's runner, started on first use.
+  static SearchRunner& current() {
+    if (!mine) mine = std::make_unique<SearchRunner>();
+    return *mine;
+  }
+  // In a forked child the runner's thread does not exist: forget it unjoined
+  // (a search there starts a new one).
+  static void forget_after_fork() { static_cast<void>(mine.release()); }
+
+ private:
+  void loop() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      wake_.wait(lock, [&] { return stop_ || job_; });
+      if (stop_) return;
+      std::function<void()> job = std::move(job_);
+      job_ = nullptr;
+      lock.unlock();
+      job();  // catches its own exceptions
+      lock.lock();
+      done_ = true;
+      finished_.notify_all();
+    }
+  }
+
+  static thread_local std::unique_ptr<SearchRunner> mine;
+  std::mutex mutex_;
+  std::condition_variable wake_, finished_;
+  std::function<void()> job_;
+  bool done_ = true;
+  bool stop_ = false;
+  std::thread thread_;  // last: it starts running loop() at once
+};
+
+thread_local std::unique_ptr<SearchRunner> SearchRunner::mine;
+
+// Below this many cells (tens of milliseconds even on the slowest compiled
+// rung) a search runs on the calling thread: handing it over costs more than
+// a Ctrl-C could save.
+constexpr double kInterruptibleCells = 4e6;
+
+// How often the calling thread looks for a pending signal while a search
+// runs: Ctrl-C stops a search within this plus a rung's polling interval.
+constexpr std::chrono::milliseconds kSignalPoll{50};
+
+// Runs `search` (which must not touch Python) with the GIL released. Long
+// ones run on the thread's SearchRunner while this thread checks every
+// kSignalPoll for a pending signal; on one (KeyboardInterrupt from Ctrl-C)
+// it sets the search's cancel flag, waits for the search to stop and raises
+// the signal's exception.
+swl::SearchResult run_interruptibly(double cells, swl::CancelFlag& cancel,
+                                    const std::function<swl::SearchResult()>& search) {
+  // The database is immutable once built and the stages keep no state, so
+  // other Python threads may run (and search) meanwhile.
+  if (cells < kInterruptibleCells) {
+    py::gil_scoped_release release;
+    return search();
+  }
+  swl::SearchResult result;
+  std::exception_ptr failure;
+  bool interrupted = false;
+  {
+    py::gil_scoped_release release;
+    SearchRunner& runner = SearchRunner::current();
+    runner.start([&] {
+      try {
+        result = search();
+      } catch (...) {
+        failure = std::current_exception();
+      }
+    });
+    while (!runner.wait_for(kSignalPoll)) {
+      if (interrupted) continue;
+      py::gil_scoped_acquire acquire;
+      // Runs the Python signal handlers (main thread only; elsewhere a no-op).
+      if (PyErr_CheckSignals() != 0) {
+        interrupted = true;
+        cancel.request();
+      }
+    }
+  }
+  if (interrupted) throw py::error_already_set();
+  if (failure) std::rethrow_exception(failure);
+  return result;
+}
+
 py::tuple search(const std::string& stage_name, const std::string& query, const swl::Database& db,
                  const std::string& matrix, int gap_open, int gap_extend, int threads, const std::string& kernel) {
   const swl::Stage& stage = swl::get_stage(stage_name);
   const swl::Scoring scoring = swl::make_scoring(matrix, gap_open, gap_extend);
   const auto query_codes = swl::encode(query, "query");
-  swl::SearchResult result;
-  {
-    // The database is immutable once built and the stages keep no state, so
-    // other Python threads may run (and search) meanwhile.
-    py::gil_scoped_release release;
-    result = stage.search(query_codes, db, scoring, {threads, kernel});
-  }
+  swl::CancelFlag cancel;
+  const double cells = static_cast<double>(query_codes.size()) * static_cast<double>(db.total_residues());
+  const swl::SearchResult result = run_interruptibly(
+      cells, cancel, [&] { return stage.search(query_codes, db, scoring, {threads, kernel, &cancel}); });
   return py::make_tuple(to_array(result.scores), result.kernel, result.threads, result.rescored);
 }
 
@@ -315,10 +437,15 @@ PYBIND11_MODULE(_core, m) {
     }
   });
 
+  pthread_atfork(nullptr, nullptr, &SearchRunner::forget_after_fork);
+
   m.attr("ALPHABET") = std::string(swl::kAlphabet);
+  m.attr("MAX_THREADS") = swl::kMaxThreads;
   m.attr("MAX_GAP_PENALTY") = swl::kMaxGapPenalty;
   m.attr("DEFAULT_SEED") = swl::CorpusOptions{}.seed;
 
+  m.def("usable_cpus", &swl::usable_cpus,
+        "CPUs this process may use: its affinity mask, lowered to its cgroup CPU quota; the cap on threads.");
   m.def("cpu_features", &swl::kernels::cpu_features, "Instruction sets this CPU offers, as the kernels see them.");
   m.def(
       "compiler",
@@ -347,7 +474,7 @@ PYBIND11_MODULE(_core, m) {
         }
         return py::make_tuple(text(matrix.name()), table);
       },
-      py::arg("name_or_path"), "(name, 24x24 int32 table in ALPHABET order) of a built-in matrix or a matrix file.");
+      py::arg("name_or_path"), "(name, kAlphabetSize x kAlphabetSize int32 table in ALPHABET order) of a built-in matrix or a matrix file.");
   m.def(
       "check_scoring",
       [](const std::string& matrix, int gap_open, int gap_extend) { swl::make_scoring(matrix, gap_open, gap_extend); },
@@ -399,7 +526,7 @@ PYBIND11_MODULE(_core, m) {
             const auto codes = db.sequence(i);
             return swl::decode(codes.data(), codes.size());
           },
-          py::arg("index"), "Sequence i in the 24 matrix letters (uppercase, unknown letters as X).")
+          py::arg("index"), "Sequence i in ALPHABET letters (uppercase).")
       .def("sequences", [](const swl::Database& db) {
         std::vector<std::string> all;
         all.reserve(db.size());
@@ -417,7 +544,8 @@ PYBIND11_MODULE(_core, m) {
   }, "Every compiled stage, in ladder order, as dicts (name, summary, kernels, threaded, supported).");
   m.def("search", &search, py::arg("stage"), py::arg("query"), py::arg("database"), py::arg("matrix"),
         py::arg("gap_open"), py::arg("gap_extend"), py::arg("threads"), py::arg("kernel"),
-        "(scores, kernel, threads, rescored); the GIL is released while the stage runs.");
+        "(scores, kernel, threads, rescored); the GIL is released while the stage runs, and Ctrl-C stops it "
+        "(KeyboardInterrupt).");
   m.def("corpus", &corpus, py::arg("seed"), py::arg("large"), py::arg("real_sequences"),
         "The verification corpus as dicts (label, query, subjects, matrix, gap_open, gap_extend).");
   m.def("verify", &verify, py::arg("stage"), py::arg("seed"), py::arg("large"), py::arg("real_sequences"),

@@ -13,9 +13,9 @@ and 1, BLOSUM62), the BLAST/SWIPE/ssearch36 convention.
 
 from ._align import Alignment, align
 from ._baseline import baseline
-from ._core import ALPHABET, MAX_GAP_PENALTY, builtin_matrices, cpu_features
+from ._core import ALPHABET, MAX_GAP_PENALTY, MAX_THREADS, builtin_matrices, cpu_features
 from ._fasta import Database, read_fasta
-from ._search import SearchResult, matrix, score, search, search_detailed
+from ._search import SearchResult, matrix, score, search, search_detailed, usable_cpus
 from ._stages import stage_info, stages
 from ._verify import DEFAULT_SEED, verify
 from ._version import __version__
@@ -25,6 +25,7 @@ __all__ = [
     "ALPHABET",
     "DEFAULT_SEED",
     "MAX_GAP_PENALTY",
+    "MAX_THREADS",
     "Alignment",
     "Database",
     "SearchResult",
@@ -38,5 +39,6 @@ __all__ = [
     "search_detailed",
     "stage_info",
     "stages",
+    "usable_cpus",
     "verify",
 ]

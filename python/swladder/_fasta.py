@@ -30,15 +30,27 @@ def _fasta_path(path: PathLike) -> str:
     return path
 
 
+def _open_error(path: str, error: OSError) -> OSError:
+    """The error the C++ reader gives for a file it cannot open: the same
+    type by errno (PermissionError, FileNotFoundError, ...) and the same
+    words, "cannot open FASTA file 'x': Permission denied", whether or not
+    the file is gzip."""
+    out = type(error)(f"cannot open FASTA file '{path}': {error.strerror or error}")
+    out.errno = error.errno
+    return out
+
+
 def _is_gzip(path: str) -> bool:
     """Whether the file starts with gzip's magic bytes (1f 8b)."""
     try:
-        with open(path, "rb") as stream:
-            return stream.read(2) == GZIP_MAGIC
-    except FileNotFoundError:
-        raise FileNotFoundError(f"cannot open FASTA file '{path}'") from None
+        stream = open(path, "rb")
     except OSError as error:
-        raise OSError(f"error reading FASTA file '{path}': {error}") from None
+        raise _open_error(path, error) from None
+    with stream:
+        try:
+            return stream.read(2) == GZIP_MAGIC
+        except OSError as error:
+            raise OSError(f"error reading FASTA file '{path}': {error}") from None
 
 
 def decompress(data: bytes, source: str) -> bytes:
@@ -54,12 +66,14 @@ def decompress(data: bytes, source: str) -> bytes:
 
 def _read_gzip(path: str) -> bytes:
     try:
-        with open(path, "rb") as stream:
-            data = stream.read()
-    except FileNotFoundError:
-        raise FileNotFoundError(f"cannot open FASTA file '{path}'") from None
+        stream = open(path, "rb")
     except OSError as error:
-        raise OSError(f"error reading FASTA file '{path}': {error}") from None
+        raise _open_error(path, error) from None
+    with stream:
+        try:
+            data = stream.read()
+        except OSError as error:
+            raise OSError(f"error reading FASTA file '{path}': {error}") from None
     return decompress(data, path)
 
 
@@ -92,7 +106,9 @@ class Database:
     (named seq1, seq2, ...), or a list of (name, sequence) pairs. Every record
     is kept, in order, so score i belongs to record i. Invalid input raises
     ValueError with the C++ reader's message (file, line, record, position); a
-    missing file raises FileNotFoundError."""
+    file that cannot be opened raises the OSError its errno names
+    (FileNotFoundError, PermissionError, IsADirectoryError), saying so:
+    "cannot open FASTA file 'x': Permission denied"."""
 
     __slots__ = ("_core",)
 
@@ -162,7 +178,7 @@ class Database:
         return self._core.max_length
 
     def sequence(self, index: int) -> str:
-        """Record ``index`` in the 24 matrix letters (uppercase; U, O, J... as X)."""
+        """Record ``index`` in ``ALPHABET`` letters (uppercase)."""
         index = operator.index(index)
         if index < 0:
             index += len(self)

@@ -40,19 +40,29 @@ def penalties(gap_open: int, gap_extend: int) -> tuple[int, int]:
 
 
 def threads_argument(threads: int | None) -> int:
-    """None: every core (0 to the C++ side, which asks OpenMP)."""
+    """None: every usable CPU (0 to the C++ side). Above MAX_THREADS a
+    ValueError; the C++ side caps the rest to usable_cpus()."""
     if threads is None:
         return 0
     threads = operator.index(threads)
     if threads < 1:
         raise ValueError(f"threads must be at least 1 (or None for every core), got {threads}")
-    return min(threads, 2**31 - 1)
+    if threads > _core.MAX_THREADS:
+        raise ValueError(f"threads must be at most {_core.MAX_THREADS}, got {threads}")
+    return threads
+
+
+def usable_cpus() -> int:
+    """CPUs this process may use: its affinity mask (taskset, Slurm), lowered
+    to its cgroup CPU quota (Docker --cpus, Slurm, Kubernetes). Searches never
+    run more threads (or processes) than this."""
+    return _core.usable_cpus()
 
 
 def matrix(name_or_path: MatrixName) -> tuple[str, npt.NDArray[np.int32]]:
     """(alphabet, table): a built-in matrix (BLOSUM45/50/62/80, PAM250, any
-    case) or an NCBI-format matrix file, as a 24x24 int32 array whose rows and
-    columns follow the alphabet string."""
+    case) or an NCBI-format matrix file, as a square int32 array whose rows and
+    columns follow the alphabet string (the 24 NCBI letters, then U, O, J)."""
     _, table = _core.matrix(matrix_argument(name_or_path))
     return _core.ALPHABET, table
 
@@ -115,7 +125,7 @@ def _search_python(name: str, query: str, database: Database, matrix_name: str, 
     _core.check_scoring(matrix_name, gap_open, gap_extend)
     _core.check_sequence(query, "query")
     multiprocessing = baseline.RUNGS[name][0] is baseline.python_multiprocessing
-    processes = (threads or os.cpu_count() or 1) if multiprocessing else 1
+    processes = baseline.pool_size(threads or None, len(database)) if multiprocessing else 1
     scores = python_scores(name, query, database.sequences(), matrix_name, gap_open, gap_extend, processes)
     return SearchResult(np.asarray(scores, dtype=np.int32).reshape(-1), name, PYTHON_KERNEL, processes, 0)
 
@@ -167,13 +177,19 @@ def search(
     order. A gap of length k costs gap_open + k * gap_extend. ``stage`` is any
     name from stages(), or "auto" for the fastest verified rung (the last
     compiled stage of the ladder this CPU supports). ``threads=None`` uses
-    every core. ``kernel`` forces one of the stage's kernels (see
+    every usable CPU (usable_cpus(): the affinity mask and the cgroup CPU
+    quota); a larger request is capped to them and to the number of subjects
+    (search_detailed(...).threads says what ran), and one above MAX_THREADS
+    (4096) is a ValueError. ``kernel`` forces one of the stage's kernels (see
     stage_info()); without it SWLADDER_KERNEL is honoured, else the best kernel
-    this CPU runs is used. The GIL is released while a compiled stage runs.
+    this CPU runs is used. The GIL is released while a compiled stage runs,
+    and Ctrl-C stops a long search within a fraction of a second
+    (KeyboardInterrupt).
 
     Bad input raises ValueError with the C++ message (unknown residue, invalid
-    penalty, unknown matrix, stage or kernel); a missing file raises
-    FileNotFoundError."""
+    penalty, unknown matrix, stage or kernel); a file that cannot be opened
+    raises FileNotFoundError, PermissionError or IsADirectoryError, saying
+    why."""
     return search_detailed(
         query, database, stage=stage, matrix=matrix, gap_open=gap_open, gap_extend=gap_extend, threads=threads,
         kernel=kernel,

@@ -78,7 +78,8 @@ def _add_search(subparsers: argparse._SubParsersAction) -> None:
                         help="rung to run (see 'swladder stages'; default: auto, the fastest verified one)")
     _add_scoring_options(parser)
     parser.add_argument("--threads", type=_positive_int, default=None, metavar="N",
-                        help="threads (processes for python_multiprocessing; default: every core)")
+                        help="threads (processes for python_multiprocessing; default: every usable CPU; "
+                        "more are capped to those, above 4096 an error)")
     parser.add_argument("--kernel", default=None, help="force one of the stage's kernels (default: the best this CPU runs)")
 
 

@@ -1,6 +1,6 @@
 """Shared helpers for the Python tests: the source-tree baseline module, the
 bundled data, and a generator of small random cases that reach every corner
-of the alphabet and of the scoring (lowercase, B/Z/X/*, letters read as X,
+of the alphabet and of the scoring (lowercase, B/Z/X/*, U/O/J and their stand-in rule,
 free gap opening or extension, the largest penalties)."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _load_source_baseline():
 
 sw = _load_source_baseline()
 
-# Residue letters of every kind: the 24, lowercase, and letters read as X.
+# Residue letters of every kind: the 24, lowercase, and U, O, J (scored by stand-ins).
 LETTERS = "ARNDCQEGHILKMFPSTWYVBZX*" + "arndcqeghilkmfpstwyvbzx" + "UOJuoj"
 PROTEIN = "ARNDCQEGHILKMFPSTWYV"
 

@@ -27,11 +27,12 @@ def error_of(action) -> tuple[type, str]:
 # --- Alphabet ---------------------------------------------------------------------
 
 
-def test_lowercase_reads_as_uppercase_and_unknown_letters_as_x():
+def test_lowercase_reads_as_uppercase_and_u_o_j_as_themselves():
     assert sw.encode("ARNDCQEGHILKMFPSTWYVBZX*") == list(range(24))
     assert sw.encode("arndcqeghilkmfpstwyvbzx*") == list(range(24))
-    assert sw.encode("UOJuoj") == [sw.CODE_X] * 6
-    assert sw.canonical("acuB*z") == "ACXB*Z"
+    assert sw.encode("UOJuoj") == [24, 25, 26] * 2
+    assert sw.canonical("uojUOJ") == "UOJUOJ"
+    assert sw.canonical("acuB*z") == "ACUB*Z"
 
 
 @pytest.mark.parametrize(
@@ -81,7 +82,7 @@ HEADER = "   " + "  ".join("ARNDCQEGHILKMFPSTWYVBZX*")
 ROWS = sw.load_matrix("BLOSUM62")
 
 
-def matrix_text(letters: str = sw.ALPHABET, rows: str | None = None, edit=None) -> str:
+def matrix_text(letters: str = sw.NCBI_LETTERS, rows: str | None = None, edit=None) -> str:
     lines = ["# a comment", "  " + " ".join(letters)]
     for a in rows if rows is not None else letters:
         values = [ROWS.get(a.upper(), ROWS["X"]).get(b.upper(), -1) for b in letters]
@@ -93,16 +94,20 @@ def matrix_text(letters: str = sw.ALPHABET, rows: str | None = None, edit=None) 
 
 MATRIX_FILES = {
     "complete": matrix_text(),
-    "no_stop": matrix_text(sw.ALPHABET[:-1]),
-    "with_u_column": matrix_text(sw.ALPHABET + "U"),
-    "lowercase_header": matrix_text(sw.ALPHABET.lower()),
+    "no_stop": matrix_text(sw.NCBI_LETTERS[:-1]),
+    "with_u_column": matrix_text(sw.NCBI_LETTERS + "U"),
+    "with_u_o_j": matrix_text(sw.ALPHABET),
+    # A J row of its own (the last line), different from the rule's.
+    "own_j_scores": matrix_text(sw.NCBI_LETTERS + "J",
+                                edit=lambda lines: lines[:-1] + [lines[-1].replace(" 4", " 3")]),
+    "lowercase_header": matrix_text(sw.NCBI_LETTERS.lower()),
     "empty": "# nothing\n\n",
     "bad_header": matrix_text(edit=lambda lines: [lines[0], lines[1] + " 7"] + lines[2:]),
     "bad_row_label": matrix_text(edit=lambda lines: lines[:3] + ["1" + lines[3][1:]] + lines[4:]),
     "short_row": matrix_text(edit=lambda lines: lines[:3] + [lines[3].rsplit(" ", 1)[0]] + lines[4:]),
     "not_integer": matrix_text(edit=lambda lines: lines[:3] + [lines[3].replace(" 4 ", " 4x ", 1)] + lines[4:]),
     "out_of_range": matrix_text(edit=lambda lines: lines[:3] + [lines[3].replace(" 4 ", " 128 ", 1)] + lines[4:]),
-    "missing_row": matrix_text(rows=sw.ALPHABET.replace("W", "")),
+    "missing_row": matrix_text(rows=sw.NCBI_LETTERS.replace("W", "")),
     "missing_stop_entry": matrix_text(edit=lambda lines: lines[:-1] + [lines[-1].rsplit(" ", 1)[0] + " x"]),
 }
 
@@ -170,7 +175,8 @@ def test_fasta_files_plain_and_gzipped(tmp_path):
     assert [tuple(r) for r in sw.read_fasta(tmp_path / "db.fa.gz")] == expected
     assert [tuple(r) for r in swladder.read_fasta(tmp_path / "db.fa.gz")] == expected
     missing = str(tmp_path / "missing.fa")
-    assert error_of(lambda: sw.read_fasta(missing)) == (FileNotFoundError, f"cannot open FASTA file '{missing}'")
+    assert error_of(lambda: sw.read_fasta(missing)) == (FileNotFoundError,
+                                                        f"cannot open FASTA file '{missing}': No such file or directory")
     assert error_of(lambda: sw.read_fasta(missing)) == error_of(lambda: swladder.read_fasta(missing))
 
 
@@ -337,4 +343,4 @@ def test_swladder_finds_the_baseline_in_a_source_checkout(tmp_path):
     lines = done.stdout.split()
     assert lines[0] == str(tmp_path / "baseline" / "smith_waterman.py")
     assert lines[1] == str(sw.python_naive("HEAGAWGHEE", ["PAWHEAE"], sw.load_matrix("BLOSUM50"), 8, 2)[0])
-    assert lines[2] == "24"
+    assert lines[2] == "27"

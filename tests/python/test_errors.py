@@ -61,16 +61,18 @@ def test_malformed_fasta(files, label):
 
 def test_missing_file(files):
     missing = files["dir"] / "missing.fa"
-    raises(FileNotFoundError, f"cannot open FASTA file '{missing}'", lambda: swladder.Database(missing))
+    raises(FileNotFoundError, f"cannot open FASTA file '{missing}': No such file or directory",
+           lambda: swladder.Database(missing))
     gz = files["dir"] / "missing.fa.gz"
-    raises(FileNotFoundError, f"cannot open FASTA file '{gz}'", lambda: swladder.Database(gz))
+    raises(FileNotFoundError, f"cannot open FASTA file '{gz}': No such file or directory", lambda: swladder.Database(gz))
     directory = files["dir"]
     raises(IsADirectoryError, f"cannot read FASTA file '{directory}': it is a directory",
            lambda: swladder.Database(directory))
     raises(IsADirectoryError, f"cannot read FASTA file '{directory}': it is a directory",
            lambda: swladder.read_fasta(directory))
     matrix = files["dir"] / "missing.txt"
-    raises(FileNotFoundError, f"cannot open matrix file '{matrix}'", lambda: swladder.matrix(matrix))
+    raises(FileNotFoundError, f"cannot open matrix file '{matrix}': No such file or directory",
+           lambda: swladder.matrix(matrix))
 
 
 @pytest.mark.parametrize("stage", swladder.stages())
@@ -181,8 +183,8 @@ def test_cli_bad_arguments(files):
     good = files["good"]
     missing = files["dir"] / "missing.fa"
     cases = [
-        (["search", good, missing], f"cannot open FASTA file '{missing}'"),
-        (["search", missing, good], f"cannot open FASTA file '{missing}'"),
+        (["search", good, missing], f"cannot open FASTA file '{missing}': No such file or directory"),
+        (["search", missing, good], f"cannot open FASTA file '{missing}': No such file or directory"),
         (["search", good, files["dir"]], f"cannot read FASTA file '{files['dir']}': it is a directory"),
         (["search", good, good, "--gap-open", "-1"], "gap_open must be between 0 and 255, got -1"),
         (["search", good, good, "--gap-open", "0", "--gap-extend", "0"],

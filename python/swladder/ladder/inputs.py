@@ -15,7 +15,7 @@ QUICK_SUBJECTS = 400
 @dataclasses.dataclass
 class Inputs:
     queries: list[tuple[str, str]]
-    subjects: list[tuple[str, str]]  # (name, sequence in the 24 letters)
+    subjects: list[tuple[str, str]]  # (name, sequence in ALPHABET letters)
     query_residues: int
     prefix_residues: list[int]  # prefix_residues[n]: residues in the first n subjects
     # Encoded prefixes, built once each: sizing and timing reuse them.

@@ -36,7 +36,7 @@ def _score(profile: np.ndarray, subject: np.ndarray, open_extend: int, extend: i
 
 def numba_search(query: str, subjects: list[str], gap_open: int = 11, gap_extend: int = 1) -> list[int]:
     _, table = _core.matrix("BLOSUM62")
-    # The package's own encoding: lowercase as uppercase, U, O, J... as X.
+    # The package's own encoding and table: lowercase as uppercase, U, O, J by the stand-in rule.
     codes = np.array(baseline.encode(query), dtype=np.int64)
     profile = np.ascontiguousarray(np.asarray(table, dtype=np.int32)[:, codes])
     return [

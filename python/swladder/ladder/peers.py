@@ -13,7 +13,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from .. import _core
 from .._fasta import Database
 from .candidates import Candidate, Outcome
 
@@ -30,15 +29,41 @@ def _not_installed(name: str, summary: str, threaded: bool, package: str) -> Can
     return Candidate(name, "peer", summary, threaded, None, missing=f"not installed (pip install {package})")
 
 
+# parasail and pyopal know the 24 NCBI letters only. U and O reach them as
+# the letters whose scores they take (C and K), which scores the same; J takes
+# the better of I and L, which no one letter does, so it joins their tables
+# as a 25th letter built from their own I and L entries.
+_PEER_ALPHABET = "ARNDCQEGHILKMFPSTWYVBZX*J"
+_AS_PEER_LETTERS = str.maketrans("UO", "CK")
+
+
+def _peer_sequence(sequence: str) -> str:
+    return sequence.upper().translate(_AS_PEER_LETTERS)
+
+
+def _with_j(table: list[list[int]]) -> list[list[int]]:
+    """A 24x24 table in NCBI order, with J's row and column added last."""
+    i, l = _PEER_ALPHABET.index("I"), _PEER_ALPHABET.index("L")
+    rows = [list(row) + [max(row[i], row[l])] for row in table]
+    rows.append([max(a, b) for a, b in zip(rows[i], rows[l])])
+    return rows
+
+
 def _parasail_candidate() -> Candidate:
     summary = "parasail sw_striped_profile_sat: Farrar striped, 8-bit then 16-bit (Python binding)"
     parasail = _import_peer("parasail")
     if parasail is None:
         return _not_installed("parasail", summary, False, "parasail")
 
+    blosum62 = parasail.matrix_create(_PEER_ALPHABET, 0, 0)
+    for row, entries in enumerate(_with_j(parasail.blosum62.matrix.tolist())):
+        for column, value in enumerate(entries):
+            blosum62.set_value(row, column, value)
+
     def search(query, _db, subjects, _threads):
-        profile = parasail.profile_create_sat(query, parasail.blosum62)
-        scores = [parasail.sw_striped_profile_sat(profile, subject, 12, 1).score for _, subject in subjects]
+        profile = parasail.profile_create_sat(_peer_sequence(query), blosum62)
+        scores = [parasail.sw_striped_profile_sat(profile, _peer_sequence(subject), 12, 1).score
+                  for _, subject in subjects]
         return Outcome(scores, "parasail " + ".".join(map(str, parasail.version())), 1)
 
     return Candidate("parasail", "peer", summary, False, search)
@@ -131,14 +156,10 @@ def _pyopal_candidate() -> Candidate:
     from scoring_matrices import ScoringMatrix  # type: ignore[import-not-found]  # a pyopal dependency
 
     # Opal charges gap_open + (k - 1) * gap_extend for a gap of length k, so
-    # our 11/1 is its 12/1. Its BLOSUM62 alphabet is our 24 letters; letters we
-    # read as X (U, O, J...) are given to it as X, so both score the same thing.
-    blosum62 = ScoringMatrix.from_name("BLOSUM62")
-    letters = frozenset(_core.ALPHABET)
-
-    def as_opal(sequence: str) -> str:
-        upper = sequence.upper()
-        return upper if letters.issuperset(upper) else "".join(c if c in letters else "X" for c in upper)
+    # our 11/1 is its 12/1.
+    blosum62 = ScoringMatrix(_with_j([list(row) for row in ScoringMatrix.from_name("BLOSUM62")]),
+                             alphabet=_PEER_ALPHABET, name="BLOSUM62")
+    as_opal = _peer_sequence
 
     # Opal's encoded database, built once per database prefix (as ours is),
     # so that only the search is timed. Holding the Database keeps its id unique.
@@ -148,7 +169,8 @@ def _pyopal_candidate() -> Candidate:
         key = id(db)
         if key not in encoded:
             encoded.clear()
-            encoded[key] = (db, pyopal.Database([as_opal(s) for _, s in subjects]))
+            encoded[key] = (db, pyopal.Database([as_opal(s) for _, s in subjects],
+                                                alphabet=pyopal.Alphabet(_PEER_ALPHABET)))
         # One thread runs on this one; more split the database over a thread
         # pool, whose chunks come back in any order: each hit names its subject.
         hits = pyopal.align(as_opal(query), encoded[key][1], blosum62, gap_open=12, gap_extend=1,

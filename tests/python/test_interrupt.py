@@ -1,0 +1,137 @@
+"""Ctrl-C stops a long search promptly (issue 11): within 0.5 s of SIGINT a
+compiled search raises KeyboardInterrupt (the rungs poll a cancel flag, the
+binding watches for signals while the search runs on its own thread), the
+interpreter goes on to search correctly, and the CLI exits with status 130.
+The pure-Python rungs stop as promptly, python_multiprocessing by
+terminating its pool.
+
+These tests time one thing, the delay from the signal to the stop, against
+a bound that only a rung that does not poll could miss (it would run on for
+seconds)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+import swladder
+
+STOP_WITHIN = 0.5  # seconds from SIGINT to KeyboardInterrupt (or exit)
+
+# Searches that take several seconds even on a fast machine: a 20,000-residue
+# query against a few hundred sequences for the slow rungs, against a few
+# million residues for the SIMD ones.
+WORKLOADS = {
+    "scalar": (20000, 300, "scalar", None),
+    "vectorised": (20000, 300, "vectorised", None),
+    "naive": (3000, 300, "naive", None),
+    "openmp": (20000, 6000, "openmp", 2),
+    "interseq": (20000, 12000, "interseq", 2),
+    "python_tuned": (2000, 50, "python_tuned", None),
+    "python_multiprocessing": (2000, 200, "python_multiprocessing", 2),
+}
+
+CHILD = textwrap.dedent("""
+    import multiprocessing, signal, sys, time
+    import swladder
+    # Whatever the parent ignores, Ctrl-C raises KeyboardInterrupt here.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    query_length, count, stage, threads = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    threads = None if threads == "None" else int(threads)
+    query = swladder._core.synthetic_database(1, 1, query_length, query_length)[0]
+    db = swladder.Database(swladder._core.synthetic_database(2, count, 300, 700))
+    print("ready", flush=True)
+    try:
+        swladder.search(query, db, stage=stage, threads=threads)
+        print("finished", flush=True)
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+    print("children", len(multiprocessing.active_children()), flush=True)
+    after = swladder.search("HEAGAWGHEE", ["PAWHEAE", "HEAGAWGHEE", "WGHE"], stage=stage)
+    print("after", *after, flush=True)
+""")
+
+
+def _restore_sigint() -> None:
+    # A test run started in the background may ignore SIGINT, and children
+    # inherit that; the searches under test must see it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _stage_available(stage: str) -> bool:
+    return stage in swladder.stages()
+
+
+def _read_line(process: subprocess.Popen, deadline: float) -> str:
+    line = process.stdout.readline()
+    assert time.monotonic() < deadline, "the child took too long"
+    return line.strip()
+
+
+@pytest.mark.parametrize("label", list(WORKLOADS))
+def test_ctrl_c_stops_a_search_and_the_interpreter_goes_on(label):
+    query_length, count, stage, threads = WORKLOADS[label]
+    if not _stage_available(stage):
+        pytest.skip(f"stage {stage} does not run on this CPU")
+    process = subprocess.Popen([sys.executable, "-c", CHILD, str(query_length), str(count), stage, str(threads)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=_restore_sigint)
+    try:
+        deadline = time.monotonic() + 120
+        assert _read_line(process, deadline) == "ready", process.stderr.read()
+        time.sleep(1.0)
+        sent = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        outcome = _read_line(process, deadline)
+        delay = time.monotonic() - sent
+        assert outcome == "interrupted", process.stderr.read()
+        assert delay < STOP_WITHIN, f"{label}: KeyboardInterrupt {delay:.2f} s after SIGINT"
+        assert _read_line(process, deadline) == "children 0"
+        expected = swladder.search("HEAGAWGHEE", ["PAWHEAE", "HEAGAWGHEE", "WGHE"], stage="scalar")
+        assert _read_line(process, deadline) == "after " + " ".join(map(str, expected))
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.parametrize("stage,threads", [("scalar", None), ("interseq", 2), ("python_multiprocessing", 2)])
+def test_ctrl_c_ends_the_cli_with_status_130(tmp_path, stage, threads):
+    if not _stage_available(stage):
+        pytest.skip(f"stage {stage} does not run on this CPU")
+    query_length, count = {"scalar": (20000, 300), "interseq": (20000, 12000),
+                           "python_multiprocessing": (2000, 200)}[stage]
+    query = swladder._core.synthetic_database(1, 1, query_length, query_length)[0]
+    (tmp_path / "q.fa").write_text(f">q\n{query}\n")
+    subjects = swladder._core.synthetic_database(2, count, 300, 700)
+    (tmp_path / "db.fa").write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(subjects)))
+    args = [sys.executable, "-m", "swladder", "search", "--stage", stage, str(tmp_path / "q.fa"),
+            str(tmp_path / "db.fa")]
+    if threads:
+        args += ["--threads", str(threads)]
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=_restore_sigint)
+    try:
+        # Start-up and reading the files take well under this; the search
+        # takes seconds more.
+        time.sleep(2.0)
+        assert process.poll() is None, process.communicate()
+        sent = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        status = process.wait(timeout=60)
+        delay = time.monotonic() - sent
+        stdout, stderr = process.communicate()
+        assert status == 130, stderr
+        assert delay < STOP_WITHIN, f"{stage}: exit {delay:.2f} s after SIGINT"
+        assert (stdout, stderr) == ("", "")
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
