@@ -139,11 +139,14 @@ def test_edge_cases():
         check_alignment(a, query, subject, "BLOSUM62", gap_open, gap_extend)
 
 
-def test_letters_read_as_x_are_identical_to_x_and_keep_their_case_folded():
-    a = swladder.align("MKWuVTFISL", "MKWOVTFISL")
-    assert a.qseq == "MKWUVTFISL" and a.sseq == "MKWOVTFISL"
-    assert a.nident == 10  # U and O are both X to the matrix
-    assert a.btop == "10"
+def test_lowercase_is_identical_and_u_o_j_are_letters_of_their_own():
+    a = swladder.align("MKWuVTFISL", "MKWUVTFISL")
+    assert a.qseq == "MKWUVTFISL" and a.sseq == "MKWUVTFISL"
+    assert (a.nident, a.btop) == (10, "10")
+    # U borrows X's scores but is not identical to X (nor to O).
+    for other in "XO":
+        b = swladder.align("MKWUVTFISL", f"MKW{other}VTFISL")
+        assert (b.nident, b.mismatch, b.btop) == (9, 1, f"3U{other}6")
 
 
 def test_fields_on_a_known_alignment():
