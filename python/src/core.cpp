@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "alignment.hpp"
 #include "alphabet.hpp"
 #include "cancel.hpp"
 #include "cpus.hpp"
@@ -374,6 +375,48 @@ py::list records_to_list(const std::vector<swl::FastaRecord>& records) {
   return out;
 }
 
+// An alignment as Python receives it: (score, query_begin, query_end,
+// subject_begin, subject_end, operations), 0-based half-open.
+py::tuple alignment_tuple(const swl::Alignment& a) {
+  return py::make_tuple(a.score, a.query_begin, a.query_end, a.subject_begin, a.subject_end, a.operations);
+}
+
+py::tuple align_pair(const std::string& query, const std::string& subject, const std::string& matrix, int gap_open,
+                     int gap_extend) {
+  const swl::Scoring scoring = swl::make_scoring(matrix, gap_open, gap_extend);
+  const auto query_codes = swl::encode(query, "query");
+  const auto subject_codes = swl::encode(subject, "subject");
+  swl::Alignment alignment;
+  {
+    py::gil_scoped_release release;
+    alignment = swl::align(query_codes, subject_codes, scoring);
+  }
+  return alignment_tuple(alignment);
+}
+
+py::list align_many(const std::string& query, const swl::Database& db, const std::vector<std::int64_t>& indices,
+                    const std::string& matrix, int gap_open, int gap_extend, int threads) {
+  const swl::Scoring scoring = swl::make_scoring(matrix, gap_open, gap_extend);
+  const auto query_codes = swl::encode(query, "query");
+  std::vector<std::uint32_t> records;
+  records.reserve(indices.size());
+  for (const std::int64_t index : indices) {
+    if (index < 0 || static_cast<std::uint64_t>(index) >= db.size()) {
+      throw swl::InputError("database index " + std::to_string(index) + " out of range (the database has " +
+                            std::to_string(db.size()) + " sequences)");
+    }
+    records.push_back(static_cast<std::uint32_t>(index));
+  }
+  std::vector<swl::Alignment> alignments;
+  {
+    py::gil_scoped_release release;
+    alignments = swl::align_many(query_codes, db, records, scoring, threads);
+  }
+  py::list out;
+  for (const auto& alignment : alignments) out.append(alignment_tuple(alignment));
+  return out;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -512,4 +555,13 @@ PYBIND11_MODULE(_core, m) {
         py::arg("real_sequences"), py::arg("cases") = py::none(), py::arg("max_pair_cells") = 0.0,
         "The harness report of fn(query, subjects, matrix, gap_open, gap_extend) -> scores against the reference "
         "rung; pairs of more than max_pair_cells cells (0: no limit) are skipped.");
+  m.def("align", &align_pair, py::arg("query"), py::arg("subject"), py::arg("matrix"), py::arg("gap_open"),
+        py::arg("gap_extend"),
+        "(score, query_begin, query_end, subject_begin, subject_end, operations) of the optimal local alignment, "
+        "0-based half-open; operations: M (aligned pair), I (query residue against a gap), D (subject residue "
+        "against a gap). The GIL is released while it runs.");
+  m.def("align_many", &align_many, py::arg("query"), py::arg("database"), py::arg("indices"), py::arg("matrix"),
+        py::arg("gap_open"), py::arg("gap_extend"), py::arg("threads"),
+        "align() of the query with database records `indices`, in that order, on `threads` threads (<= 0: every "
+        "core), the GIL released.");
 }

@@ -11,6 +11,7 @@ Affine gaps: a gap of length k costs gap_open + k * gap_extend (defaults 11
 and 1, BLOSUM62), the BLAST/SWIPE/ssearch36 convention.
 """
 
+from ._align import Alignment, align
 from ._baseline import baseline
 from ._core import ALPHABET, MAX_GAP_PENALTY, MAX_THREADS, builtin_matrices, cpu_features
 from ._fasta import Database, read_fasta
@@ -25,8 +26,10 @@ __all__ = [
     "DEFAULT_SEED",
     "MAX_GAP_PENALTY",
     "MAX_THREADS",
+    "Alignment",
     "Database",
     "SearchResult",
+    "align",
     "builtin_matrices",
     "cpu_features",
     "matrix",

@@ -73,3 +73,15 @@ def verify_function(
     cases: list[dict[str, Any]] | None = None,
     max_pair_cells: float = 0,
 ) -> dict[str, Any]: ...
+def align(
+    query: str, subject: str, matrix: str, gap_open: int, gap_extend: int
+) -> tuple[int, int, int, int, int, str]: ...
+def align_many(
+    query: str,
+    database: Database,
+    indices: Sequence[int],
+    matrix: str,
+    gap_open: int,
+    gap_extend: int,
+    threads: int,
+) -> list[tuple[int, int, int, int, int, str]]: ...

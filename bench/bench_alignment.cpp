@@ -1,0 +1,148 @@
+// Times the alignment of the best hits, the way a search reports them: every
+// query is scored against the database with the fastest rung this CPU runs,
+// and its k best hits are aligned (core/alignment.*). Prints the cells and
+// the speed of each of the three passes (forward, reverse, traceback), on one
+// thread, then the wall time of align_many on `threads` threads.
+//
+// Usage: swl_bench_alignment [QUERIES.fa [DATABASE.fa [K [THREADS]]]]
+//        (defaults: data/queries.fa, data/tursiops_sample.fa, 10, every core)
+//        swl_bench_alignment --pair LENGTH   (a random protein against a
+//        mutated copy of itself, e.g. 35000 for a titin-size pair)
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <exception>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "alignment.hpp"
+#include "database.hpp"
+#include "fasta.hpp"
+#include "registry.hpp"
+#include "scoring.hpp"
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// CPU seconds of the whole process (every thread): on a shared machine, what
+// the work cost rather than how long it waited.
+double cpu_seconds_since(std::clock_t start) { return static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC; }
+
+void add(swl::AlignmentWork& total, const swl::AlignmentWork& work) {
+  total.forward_cells += work.forward_cells;
+  total.reverse_cells += work.reverse_cells;
+  total.traceback_cells += work.traceback_cells;
+  total.forward_seconds += work.forward_seconds;
+  total.reverse_seconds += work.reverse_seconds;
+  total.traceback_seconds += work.traceback_seconds;
+}
+
+void print_work(const swl::AlignmentWork& work) {
+  const auto line = [](const char* pass, double cells, double seconds) {
+    std::printf("  %-10s %10.3g cells %9.3f s %8.3f GCUPS\n", pass, cells, seconds,
+                seconds > 0 ? cells / seconds / 1e9 : 0.0);
+  };
+  line("forward", static_cast<double>(work.forward_cells), work.forward_seconds);
+  line("reverse", static_cast<double>(work.reverse_cells), work.reverse_seconds);
+  line("traceback", static_cast<double>(work.traceback_cells), work.traceback_seconds);
+  line("all", static_cast<double>(work.forward_cells + work.reverse_cells + work.traceback_cells),
+       work.forward_seconds + work.reverse_seconds + work.traceback_seconds);
+}
+
+const swl::Stage& fastest_stage() {
+  const swl::Stage* best = nullptr;
+  for (const swl::Stage* stage : swl::registry()) {
+    if (stage->supported()) best = stage;
+  }
+  return *best;
+}
+
+int bench_pair(std::size_t length) {
+  std::mt19937_64 rng(length);
+  const auto residue = [&] { return static_cast<std::uint8_t>(rng() % 20); };
+  std::vector<std::uint8_t> query(length), subject;
+  for (auto& code : query) code = residue();
+  for (const std::uint8_t code : query) {
+    const auto r = rng() % 100;
+    if (r < 2) continue;                                            // deletion
+    if (r < 4) subject.insert(subject.end(), {residue(), residue()});  // insertion
+    subject.push_back(r < 20 ? residue() : code);                   // substitution or not
+  }
+  swl::AlignmentWork work;
+  const auto start = std::chrono::steady_clock::now();
+  const swl::Alignment a = swl::align(query, subject, swl::Scoring{}, swl::kDefaultTracebackBudget, &work);
+  std::printf("pair %zu x %zu: score %d, %zu columns, %.2f s wall\n", query.size(), subject.size(), a.score,
+              a.operations.size(), seconds_since(start));
+  print_work(work);
+  return 0;
+}
+
+int bench_hits(int argc, char** argv) {
+  const std::string data = std::string(SWL_SOURCE_DIR) + "/data/";
+  const std::string query_path = argc > 1 ? argv[1] : data + "queries.fa";
+  const std::string db_path = argc > 2 ? argv[2] : data + "tursiops_sample.fa";
+  const std::size_t k = argc > 3 ? std::strtoul(argv[3], nullptr, 10) : 10;
+  const int threads = argc > 4 ? std::atoi(argv[4]) : 0;
+  const auto queries = swl::read_fasta(query_path);
+  const swl::Database db = swl::Database::from_fasta(db_path);
+  const swl::Scoring scoring;
+  const swl::Stage& stage = fastest_stage();
+
+  std::vector<std::vector<std::uint8_t>> encoded;
+  std::vector<std::vector<std::uint32_t>> hits;
+  const auto search_start = std::chrono::steady_clock::now();
+  const std::clock_t search_cpu = std::clock();
+  for (const auto& record : queries) {
+    encoded.push_back(swl::encode(record.sequence, record.name));
+    const auto scores = stage.search(encoded.back(), db, scoring, {threads, ""}).scores;
+    std::vector<std::uint32_t> order(db.size());
+    std::iota(order.begin(), order.end(), 0u);
+    const std::size_t top = std::min(k, order.size());
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(top), order.end(),
+                      [&](std::uint32_t a, std::uint32_t b) { return scores[a] != scores[b] ? scores[a] > scores[b] : a < b; });
+    order.resize(top);
+    hits.push_back(std::move(order));
+  }
+  std::printf("%zu queries x %zu hits against %zu sequences (search with %s: %.2f s, %.2f CPU s)\n",
+              queries.size(), k, db.size(), std::string(stage.name()).c_str(), seconds_since(search_start),
+              cpu_seconds_since(search_cpu));
+
+  swl::AlignmentWork total;
+  std::size_t columns = 0;
+  for (std::size_t q = 0; q < encoded.size(); ++q) {
+    for (const std::uint32_t index : hits[q]) {
+      swl::AlignmentWork work;
+      columns += swl::align(encoded[q], db.sequence(index), scoring, swl::kDefaultTracebackBudget, &work)
+                     .operations.size();
+      add(total, work);
+    }
+  }
+  std::printf("one thread, per pass, CPU seconds (%zu alignment columns):\n", columns);
+  print_work(total);
+
+  const auto many_start = std::chrono::steady_clock::now();
+  const std::clock_t many_cpu = std::clock();
+  for (std::size_t q = 0; q < encoded.size(); ++q) swl::align_many(encoded[q], db, hits[q], scoring, threads);
+  std::printf("align_many, %d threads (0: every core): %.3f s, %.3f CPU s\n", threads, seconds_since(many_start),
+              cpu_seconds_since(many_cpu));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    if (argc == 3 && std::string(argv[1]) == "--pair") return bench_pair(std::strtoul(argv[2], nullptr, 10));
+    return bench_hits(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "swl_bench_alignment: %s\n", e.what());
+    return 2;
+  }
+}
