@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <exception>
 #include <numeric>
 #include <random>
@@ -29,6 +30,10 @@ namespace {
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
+
+// CPU seconds of the whole process (every thread): on a shared machine, what
+// the work cost rather than how long it waited.
+double cpu_seconds_since(std::clock_t start) { return static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC; }
 
 void add(swl::AlignmentWork& total, const swl::AlignmentWork& work) {
   total.forward_cells += work.forward_cells;
@@ -73,7 +78,7 @@ int bench_pair(std::size_t length) {
   swl::AlignmentWork work;
   const auto start = std::chrono::steady_clock::now();
   const swl::Alignment a = swl::align(query, subject, swl::Scoring{}, swl::kDefaultTracebackBudget, &work);
-  std::printf("pair %zu x %zu: score %d, %zu columns, %.2f s\n", query.size(), subject.size(), a.score,
+  std::printf("pair %zu x %zu: score %d, %zu columns, %.2f s wall\n", query.size(), subject.size(), a.score,
               a.operations.size(), seconds_since(start));
   print_work(work);
   return 0;
@@ -93,6 +98,7 @@ int bench_hits(int argc, char** argv) {
   std::vector<std::vector<std::uint8_t>> encoded;
   std::vector<std::vector<std::uint32_t>> hits;
   const auto search_start = std::chrono::steady_clock::now();
+  const std::clock_t search_cpu = std::clock();
   for (const auto& record : queries) {
     encoded.push_back(swl::encode(record.sequence, record.name));
     const auto scores = stage.search(encoded.back(), db, scoring, {threads, ""}).scores;
@@ -104,8 +110,9 @@ int bench_hits(int argc, char** argv) {
     order.resize(top);
     hits.push_back(std::move(order));
   }
-  std::printf("%zu queries x %zu hits against %zu sequences (search with %s: %.2f s)\n", queries.size(), k,
-              db.size(), std::string(stage.name()).c_str(), seconds_since(search_start));
+  std::printf("%zu queries x %zu hits against %zu sequences (search with %s: %.2f s, %.2f CPU s)\n",
+              queries.size(), k, db.size(), std::string(stage.name()).c_str(), seconds_since(search_start),
+              cpu_seconds_since(search_cpu));
 
   swl::AlignmentWork total;
   std::size_t columns = 0;
@@ -117,12 +124,14 @@ int bench_hits(int argc, char** argv) {
       add(total, work);
     }
   }
-  std::printf("one thread, per pass (%zu alignment columns):\n", columns);
+  std::printf("one thread, per pass, CPU seconds (%zu alignment columns):\n", columns);
   print_work(total);
 
   const auto many_start = std::chrono::steady_clock::now();
+  const std::clock_t many_cpu = std::clock();
   for (std::size_t q = 0; q < encoded.size(); ++q) swl::align_many(encoded[q], db, hits[q], scoring, threads);
-  std::printf("align_many, %d threads (0: every core): %.3f s\n", threads, seconds_since(many_start));
+  std::printf("align_many, %d threads (0: every core): %.3f s, %.3f CPU s\n", threads, seconds_since(many_start),
+              cpu_seconds_since(many_cpu));
   return 0;
 }
 

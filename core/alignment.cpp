@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <climits>
 #include <exception>
 #include <stdexcept>
@@ -20,6 +21,16 @@ namespace {
 // few times cannot overflow (every cell but the boundaries is reachable, so
 // a boundary's minus infinity is replaced within two steps).
 constexpr int kMinusInfinity = INT_MIN / 4;
+
+// CPU seconds of the calling thread where POSIX offers them (a benchmark on a
+// shared machine should not count other processes' time), else wall time.
+double thread_seconds() {
+#if defined(CLOCK_THREAD_CPUTIME_ID)
+  timespec now{};
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now) == 0) return static_cast<double>(now.tv_sec) + now.tv_nsec * 1e-9;
+#endif
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 
 // Direction bits of one cell of the traceback box.
 constexpr std::uint8_t kFromDiagonal = 0;  // H took the substitution
@@ -196,7 +207,7 @@ class BoxTraceback {
   template <bool Bits>
   void advance(std::size_t row, int* H, int* E, std::uint8_t* bits) {
     ++rows_computed_;
-    const std::int8_t* scores = profile_ + subject_[row - 1] * m_ + qb_ - 1;  // scores[i], i = 1..Q
+    const std::int8_t* scores = profile_ + subject_[row - 1] * m_ + qb_;  // column i scores scores[i - 1]
     const int open_extend = open_extend_, extend = extend_;
     int h_diagonal = H[0];
     H[0] = kMinusInfinity;
@@ -206,7 +217,7 @@ class BoxTraceback {
       const int e = std::max(e_open, e_extend);
       const int f_open = h_left - open_extend, f_extend = f - extend;
       f = std::max(f_open, f_extend);
-      int h = h_diagonal + scores[i];
+      int h = h_diagonal + scores[i - 1];
       std::uint8_t source = kFromDiagonal;
       if (e > h) {
         h = e;
@@ -276,15 +287,12 @@ class BoxTraceback {
 
 Alignment align(std::span<const std::uint8_t> query, std::span<const std::uint8_t> subject, const Scoring& scoring,
                 std::size_t traceback_budget, AlignmentWork* work) {
-  using Clock = std::chrono::steady_clock;
-  const auto seconds_since = [](Clock::time_point start) {
-    return std::chrono::duration<double>(Clock::now() - start).count();
-  };
+  const auto seconds_since = [](double start) { return thread_seconds() - start; };
   Alignment alignment;
   if (query.empty() || subject.empty()) return alignment;
   const int open_extend = scoring.gap_open + scoring.gap_extend;
   const int extend = scoring.gap_extend;
-  auto start_time = Clock::now();
+  double start_time = work ? thread_seconds() : 0;
   const std::vector<std::int8_t> profile = query_profile(query, scoring);
   const EndCell end = find_end(profile, query.size(), subject, open_extend, extend);
   if (work) {
@@ -292,13 +300,13 @@ Alignment align(std::span<const std::uint8_t> query, std::span<const std::uint8_
     work->forward_seconds += seconds_since(start_time);
   }
   if (end.score <= 0) return alignment;
-  start_time = Clock::now();
+  if (work) start_time = thread_seconds();
   const StartCell start = find_start(profile, query.size(), subject, end, open_extend, extend);
   if (work) {
     work->reverse_cells += start.cells;
     work->reverse_seconds += seconds_since(start_time);
   }
-  start_time = Clock::now();
+  if (work) start_time = thread_seconds();
   BoxTraceback box(profile, query.size(), subject, start, end, open_extend, extend, traceback_budget);
   alignment.score = end.score;
   alignment.query_begin = start.query;

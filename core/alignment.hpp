@@ -65,7 +65,8 @@ struct Alignment {
 // apiece); tests lower it to exercise the pieces and checkpoints.
 inline constexpr std::size_t kDefaultTracebackBudget = std::size_t{24} << 20;
 
-// What each pass computed and how long it took: a benchmark's view of align.
+// What each pass computed and how long it took (CPU seconds of the calling
+// thread where the system offers them): a benchmark's view of align.
 struct AlignmentWork {
   std::uint64_t forward_cells = 0, reverse_cells = 0, traceback_cells = 0;
   double forward_seconds = 0, reverse_seconds = 0, traceback_seconds = 0;

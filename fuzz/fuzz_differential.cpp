@@ -10,7 +10,7 @@
 //   gap_open, gap_extend: one byte each (both 0 reads as 0/1)
 //   query, then a subject count (% 9), then each subject: a count of
 //   operations, then that many operation bytes: below 200, the residue
-//   kAlphabet[byte % 24]; 200 and up, the last residue repeated
+//   kAlphabet[byte % kAlphabetSize]; 200 and up, the last residue repeated
 //   (byte - 199) * 4 more times (long runs of one residue saturate narrow
 //   lanes). Sequences stop at kMaxLength residues.
 #include <algorithm>
@@ -68,7 +68,9 @@ std::string read_matrix_text(ByteReader& in, int bound) {
   const std::uint8_t flags = in.next();
   const bool without_stop = flags & 1;
   const bool asymmetric = flags & 2;
-  const int letters = without_stop ? swl::kAlphabetSize - 1 : swl::kAlphabetSize;
+  // The 24 NCBI letters ('*' last), as matrix files have them; U, O and J
+  // then follow swladder's rule.
+  const int letters = without_stop ? swl::kNcbiLetters - 1 : swl::kNcbiLetters;
   std::vector<int> values(static_cast<std::size_t>(letters * letters));
   for (int a = 0; a < letters; ++a) {
     for (int b = 0; b < letters; ++b) {

@@ -44,8 +44,9 @@ std::size_t count_headers(std::string_view text) {
   return headers;
 }
 
-// What encode() must turn a residue byte into: itself uppercased if it is one
-// of the 24 letters, X for any other letter.
+// What encode() must turn a residue byte into: itself uppercased if it is a
+// letter of the alphabet (every letter is, since U, O and J have codes), X for
+// any other letter.
 char expected_letter(char c) {
   const char upper = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return swl::kAlphabet.find(upper) == std::string_view::npos ? 'X' : upper;

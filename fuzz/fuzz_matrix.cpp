@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 
@@ -41,9 +42,12 @@ std::string to_ncbi_text(const swl::ScoreMatrix& matrix) {
   return text;
 }
 
-// make_scoring reads a path; one file per process, rewritten for each input.
+// make_scoring reads a path; one file per process, rewritten for each input
+// and removed when the process exits normally.
 const std::string& scratch_path() {
   static const std::string path = "/tmp/swladder-fuzz-matrix-" + std::to_string(getpid()) + ".txt";
+  // Registered after path is built, so it runs before path is destroyed.
+  [[maybe_unused]] static const int registered = std::atexit([] { std::remove(scratch_path().c_str()); });
   return path;
 }
 

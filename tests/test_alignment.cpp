@@ -130,6 +130,27 @@ TEST(Alignment, LongHomologsAcrossPiecesMatchOneBlock) {
   }
 }
 
+TEST(Alignment, ReversePassStopsAtTheStartAndPiecesRecomputeRows) {
+  std::mt19937_64 rng(11);
+  const Scoring scoring = make_scoring("BLOSUM62", 11, 1);
+  // A 60-residue homolog near the end of long unrelated sequences: the
+  // reverse pass covers the hit's rows, not the whole prefix.
+  const std::string core = random_protein(rng, 60);
+  const std::string query = random_protein(rng, 900) + core + random_protein(rng, 40);
+  const std::string subject = random_protein(rng, 1200) + core + random_protein(rng, 30);
+  AlignmentWork work;
+  const Alignment a = align(encode(query), encode(subject), scoring, kDefaultTracebackBudget, &work);
+  expect_consistent(a, query, subject, scoring, "hit near the end");
+  EXPECT_EQ(work.forward_cells, query.size() * subject.size());
+  EXPECT_LT(work.reverse_cells, work.forward_cells / 10);
+  // One block of bits: each cell of the box once.
+  EXPECT_EQ(work.traceback_cells, (a.query_end - a.query_begin) * (a.subject_end - a.subject_begin));
+  AlignmentWork pieces;
+  expect_same(align(encode(query), encode(subject), scoring, 64, &pieces), a, "budget 64");
+  EXPECT_GT(pieces.traceback_cells, work.traceback_cells);  // checkpoints, then each piece again
+  EXPECT_GE(work.forward_seconds, 0.0);
+}
+
 TEST(Alignment, EdgeCases) {
   const Scoring blosum62 = make_scoring("BLOSUM62", 11, 1);
   EXPECT_TRUE(align_text("", "ACDE", blosum62).empty());

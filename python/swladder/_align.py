@@ -21,8 +21,8 @@ from ._search import MatrixName, _builtin_names, matrix_argument, penalties, thr
 GAP = "-"
 BLOCK_COLUMNS = 60
 
-# Residue codes as the matrices see them: lowercase as uppercase, letters
-# outside the 24 as X (already validated by the C++ side).
+# Residue codes as the matrices see them: lowercase as uppercase (the C++
+# side has already refused anything that is not a residue).
 _CODES = {letter: code for code, letter in enumerate(_core.ALPHABET)}
 _CODE_X = _CODES["X"]
 
@@ -240,8 +240,8 @@ def align_many(
 ) -> list[Alignment]:
     """align() of ``query`` with database records ``indices`` (the hits of a
     search), in that order, on ``threads`` threads (None: every core) with
-    the GIL released. The subject strings are the database's (uppercase,
-    letters outside the 24 as X). A negative index counts from the end."""
+    the GIL released. The subject strings are the database's (uppercase).
+    A negative index counts from the end."""
     if not isinstance(query, str):
         raise TypeError(f"query must be a str, not {type(query).__name__}")
     database = as_database(database)
@@ -249,9 +249,9 @@ def align_many(
     records = []
     for index in indices:
         index = operator.index(index)
-        if -size <= index < 0:
-            index += size
-        records.append(index)
+        if not -size <= index < size:
+            raise ValueError(f"database index {index} out of range (the database has {size} sequences)")
+        records.append(index + size if index < 0 else index)
     matrix_name = matrix_argument(matrix)
     gap_open, gap_extend = penalties(gap_open, gap_extend)
     results = _core.align_many(

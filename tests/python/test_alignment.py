@@ -139,11 +139,14 @@ def test_edge_cases():
         check_alignment(a, query, subject, "BLOSUM62", gap_open, gap_extend)
 
 
-def test_letters_read_as_x_are_identical_to_x_and_keep_their_case_folded():
-    a = swladder.align("MKWuVTFISL", "MKWOVTFISL")
-    assert a.qseq == "MKWUVTFISL" and a.sseq == "MKWOVTFISL"
-    assert a.nident == 10  # U and O are both X to the matrix
-    assert a.btop == "10"
+def test_lowercase_is_identical_and_u_o_j_are_letters_of_their_own():
+    a = swladder.align("MKWuVTFISL", "MKWUVTFISL")
+    assert a.qseq == "MKWUVTFISL" and a.sseq == "MKWUVTFISL"
+    assert (a.nident, a.btop) == (10, "10")
+    # U borrows X's scores but is not identical to X (nor to O).
+    for other in "XO":
+        b = swladder.align("MKWUVTFISL", f"MKW{other}VTFISL")
+        assert (b.nident, b.mismatch, b.btop) == (9, 1, f"3U{other}6")
 
 
 def test_fields_on_a_known_alignment():
@@ -220,8 +223,11 @@ def test_align_many_equals_align_one_by_one():
         assert many == [swladder.align(query, subjects[k], gap_open=10, gap_extend=2) for k in indices]
     with pytest.raises(ValueError, match=r"database index 9 out of range \(the database has 9 sequences\)"):
         align_many(query, db, [0, 9])
-    with pytest.raises(ValueError, match="out of range"):
-        align_many(query, db, [-10])
+    for index in (-10, 2**70):
+        with pytest.raises(ValueError, match=f"database index {index} out of range"):
+            align_many(query, db, [index])
+    with pytest.raises(TypeError):
+        align_many(query, db, ["1"])
 
 
 # --- Memory: a titin-size pair in a fresh process ---------------------------------
@@ -337,7 +343,7 @@ def test_coordinates_agree_with_ssearch36(tmp_path):
     db_path.write_text("".join(f">{name}\n{seq}\n" for name, seq in records))
     by_name = dict(records)
     compared = ties = 0
-    for name, query in queries[:4]:
+    for name, query in queries:
         query_path = tmp_path / "query.fa"
         query_path.write_text(f">{name}\n{query}\n")
         for subject_name, qstart, qend, sstart, send, btop in ssearch36_hits(ssearch36, query_path, db_path, 10):
@@ -352,3 +358,20 @@ def test_coordinates_agree_with_ssearch36(tmp_path):
                 ties += 1
     assert compared >= 30
     assert ties == 0, f"{ties} of {compared} hits have other coordinates than ssearch36's"
+
+
+# Pairs with several optimal alignments: W/W at either end, a zero-scoring
+# A/T pair that may start the alignment or not, equal self-scores (Y/Y, P/P:
+# 7) at swapped corners.
+TIES = [("W", "AWAW"), ("AW", "TW"), ("WA", "WT"), ("YCCCCCP", "PDDDDDY"), ("PCCCCCY", "YDDDDDP"), ("WAW", "W"),
+        ("WCCCCCW", "WDDDDDW"), ("ATW", "TAW"), ("WTA", "WAT")]
+
+
+@pytest.mark.parametrize("query, subject", TIES)
+def test_ties_are_broken_as_ssearch36_breaks_them(tmp_path, query, subject):
+    ssearch36 = require_ssearch36()
+    (tmp_path / "q.fa").write_text(f">q\n{query}\n")
+    (tmp_path / "s.fa").write_text(f">s\n{subject}\n")
+    [(_, qstart, qend, sstart, send, _)] = ssearch36_hits(ssearch36, tmp_path / "q.fa", tmp_path / "s.fa", 1)
+    a = swladder.align(query, subject)
+    assert (a.qstart + 1, a.qend, a.sstart + 1, a.send) == (qstart, qend, sstart, send)
