@@ -21,13 +21,9 @@ using swl::fuzz::printable;
 
 constexpr std::string_view kSource = "<fuzz>";
 
-#if defined(SWL_FUZZ_CR_RECORDS)
 // A lone carriage return ends a line too (old Mac files): '>' after it starts
-// a record. Off until the streaming reader treats '\r' as a line end.
+// a record, as the streaming reader (FastaParser) reads it.
 constexpr bool kCarriageReturnEndsLine = true;
-#else
-constexpr bool kCarriageReturnEndsLine = false;
-#endif
 
 bool is_line_break(char c) { return c == '\n' || (kCarriageReturnEndsLine && c == '\r'); }
 // The blanks the parser skips at the start of a line.

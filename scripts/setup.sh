@@ -2,14 +2,15 @@
 # Installs what swladder needs on Debian 12 / Ubuntu 22.04+ and builds it:
 # the system toolchain and libraries (apt-get), then the Python package into
 # .venv (pip). Safe to run again: every step is idempotent.
-# Usage: scripts/setup.sh [--peers]   (--peers adds valgrind for the ladder; fasta3's
-# ssearch36 is always installed: the tests check U's scores against it)
+# Usage: scripts/setup.sh [--peers]   (--peers adds valgrind for the ladder)
+# The test oracles are always installed: ssearch36 (fasta3) and blastp and
+# makeblastdb (ncbi-blast+), whose tests fail under CI=true without them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config python3 python3-venv python3-dev
           libeigen3-dev libbenchmark-dev libgtest-dev
-          fasta3                             # ssearch36, the oracle the tests compare with
+          fasta3 ncbi-blast+                 # ssearch36, blastp, makeblastdb: the oracles the tests compare with
           clang libomp-dev libclang-rt-dev)  # the fuzzers (scripts/fuzz.sh): clang, its OpenMP and sanitizer runtimes
 if [[ "${1:-}" == "--peers" ]]; then
   packages+=(valgrind)

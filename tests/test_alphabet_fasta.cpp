@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <cctype>
 #include <string>
 #include <vector>
@@ -99,6 +101,85 @@ TEST(Database, KeepsEveryRecordInOrderWithLengths) {
   ASSERT_EQ(all.size(), 3u);
   EXPECT_EQ(all.index(2), 2u);
   EXPECT_EQ(all.length(1), 0u);
+}
+
+TEST(Fasta, LoneCarriageReturnsEndLinesAndCrlfStillWorks) {
+  // Regression: "\r" alone (old Mac line ends) used to leave the whole file on one header line.
+  const auto classic = parse_fasta(">s1\rACDE\r>s2 two\rWWWW\r");
+  ASSERT_EQ(classic.size(), 2u);
+  EXPECT_EQ(classic[0].name, "s1");
+  EXPECT_EQ(classic[0].sequence, "ACDE");
+  EXPECT_EQ(classic[1].description, "two");
+  EXPECT_EQ(classic[1].sequence, "WWWW");
+  const auto windows = parse_fasta(">s1\r\nAC\r\nDE\r\n>s2\r\nWW\r\n");
+  ASSERT_EQ(windows.size(), 2u);
+  EXPECT_EQ(windows[0].sequence, "ACDE");
+  // Line numbers count CRLF as one line end and a lone CR as one.
+  EXPECT_EQ(error_of([] { parse_fasta(">a\r\nAC\r\nA9\r\n", "w.fa"); }),
+            "w.fa:3: sequence 'a' (header on line 1): invalid residue '9' at position 4");
+  EXPECT_EQ(error_of([] { parse_fasta(">a\rAC\rA9\r", "m.fa"); }),
+            "m.fa:3: sequence 'a' (header on line 1): invalid residue '9' at position 4");
+}
+
+TEST(Fasta, PiecesSplitAnywhereReadAsTheWhole) {
+  const std::string text = ">a first\r\nACDE\r\nFG\n\n>empty\r>b\n  ac de \n;comment\n>c\r\n*";
+  const auto whole = parse_fasta(text);
+  ASSERT_EQ(whole.size(), 4u);
+  for (std::size_t piece = 1; piece <= 5; ++piece) {
+    FastaParser parser("x.fa");
+    std::vector<FastaRecord> records;
+    for (std::size_t i = 0; i < text.size(); i += piece) {
+      parser.feed(std::string_view(text).substr(i, piece));
+      for (auto& record : parser.take_records()) records.push_back(std::move(record));
+    }
+    parser.finish();
+    for (auto& record : parser.take_records()) records.push_back(std::move(record));
+    ASSERT_EQ(records.size(), whole.size()) << "piece " << piece;
+    for (std::size_t r = 0; r < whole.size(); ++r) {
+      EXPECT_EQ(records[r].name, whole[r].name);
+      EXPECT_EQ(records[r].description, whole[r].description);
+      EXPECT_EQ(records[r].sequence, whole[r].sequence) << "piece " << piece << " record " << r;
+    }
+  }
+}
+
+TEST(Fasta, ReaderGivesBoundedChunksInFileOrder) {
+  const std::string path = ::testing::TempDir() + "swl_chunks.fa";
+  {
+    std::FILE* file = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(file, nullptr);
+    for (int i = 0; i < 1000; ++i) std::fprintf(file, ">r%d\nACDEFGHIKL\n", i);
+    std::fclose(file);
+  }
+  FastaReader reader(path);
+  std::size_t seen = 0;
+  std::size_t chunks = 0;
+  while (true) {
+    const auto chunk = reader.next_chunk(95);
+    if (chunk.empty()) break;
+    ++chunks;
+    EXPECT_LE(chunk.size(), 10u);
+    for (const auto& record : chunk) {
+      std::string expected = "r";
+      expected += std::to_string(seen++);
+      EXPECT_EQ(record.name, expected);
+    }
+  }
+  EXPECT_EQ(seen, 1000u);
+  EXPECT_GT(chunks, 10u);
+  EXPECT_EQ(read_fasta(path).size(), 1000u);
+  std::remove(path.c_str());
+}
+
+TEST(Fasta, ReadErrorIsAnErrorNotAnEmptyFile) {
+  // Regression: a failed read(2) (here EIO at offset 0 of /proc/self/mem) used to end the file quietly.
+  try {
+    read_fasta("/proc/self/mem");
+    FAIL() << "no error";
+  } catch (const FileError& e) {
+    EXPECT_EQ(std::string(e.what()), "error reading FASTA file '/proc/self/mem': Input/output error");
+    EXPECT_EQ(e.error_number, EIO);
+  }
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <functional>
 #include <map>
 #include <memory>
@@ -36,6 +37,7 @@
 #include "registry.hpp"
 #include "scoring.hpp"
 #include "stage.hpp"
+#include "statistics.hpp"
 #include "synthetic.hpp"
 #include "verify.hpp"
 
@@ -375,6 +377,81 @@ py::list records_to_list(const std::vector<swl::FastaRecord>& records) {
   return out;
 }
 
+// --- Statistics: blastp's bit scores and E-values --------------------------------
+
+py::object karlin_altschul_info(const std::string& matrix, int gap_open, int gap_extend) {
+  const auto parameters = swl::karlin_altschul(matrix, gap_open, gap_extend);
+  if (!parameters) return py::none();
+  py::dict info;
+  info["gap_open"] = parameters->gap_open;
+  info["gap_extend"] = parameters->gap_extend;
+  info["lambda"] = parameters->lambda;
+  info["K"] = parameters->K;
+  info["H"] = parameters->H;
+  info["alpha"] = parameters->alpha;
+  info["beta"] = parameters->beta;
+  info["C"] = parameters->C;
+  info["alpha_v"] = parameters->alpha_v;
+  info["sigma"] = parameters->sigma;
+  info["b"] = parameters->b;
+  info["beta_v"] = parameters->beta_v;
+  info["tau"] = parameters->tau;
+  return info;
+}
+
+std::size_t non_negative(std::int64_t value, const char* what) {
+  if (value < 0) throw swl::InputError(std::string(what) + " must not be negative (got " + std::to_string(value) + ")");
+  return static_cast<std::size_t>(value);
+}
+
+// No forcecast: a float or wider integer array is refused (TypeError) rather
+// than silently truncated.
+py::tuple statistics(const py::array_t<std::int32_t, py::array::c_style>& scores, std::int64_t query_length,
+                     const py::array_t<std::int64_t, py::array::c_style>& subject_lengths, std::int64_t db_residues,
+                     std::int64_t db_sequences, const std::string& matrix, int gap_open, int gap_extend) {
+  if (scores.ndim() != 1 || subject_lengths.ndim() != 1) {
+    throw swl::InputError("statistics: scores and subject_lengths must be one-dimensional arrays");
+  }
+  if (scores.size() != subject_lengths.size()) {
+    throw swl::InputError("statistics: " + std::to_string(scores.size()) + " scores but " +
+                          std::to_string(subject_lengths.size()) + " subject lengths");
+  }
+  const std::size_t query = non_negative(query_length, "query_length");
+  const std::size_t residues = non_negative(db_residues, "db_residues");
+  const std::size_t sequences = non_negative(db_sequences, "db_sequences");
+  const auto parameters = swl::karlin_altschul(matrix, gap_open, gap_extend);
+  const auto count = static_cast<std::size_t>(scores.size());
+  py::array_t<double> bit_scores(static_cast<py::ssize_t>(count));
+  py::array_t<double> evalues(static_cast<py::ssize_t>(count));
+  const std::int32_t* score = scores.data();
+  const std::int64_t* length = subject_lengths.data();
+  double* bits = bit_scores.mutable_data();
+  double* expect = evalues.mutable_data();
+  const auto fill = [&] {
+    for (std::size_t i = 0; i < count; ++i) {
+      if (length[i] < 0) {
+        throw swl::InputError("statistics: subject_lengths[" + std::to_string(i) + "] is negative (" +
+                              std::to_string(length[i]) + ")");
+      }
+      if (!parameters) {
+        bits[i] = expect[i] = std::numeric_limits<double>::quiet_NaN();
+        continue;
+      }
+      bits[i] = swl::bit_score(*parameters, score[i]);
+      expect[i] = swl::evalue(*parameters, score[i], query, static_cast<std::size_t>(length[i]), residues, sequences);
+    }
+  };
+  // A few exp() per hit: worth letting other threads run only for big arrays.
+  constexpr std::size_t kReleaseGilFrom = 4096;
+  if (count >= kReleaseGilFrom) {
+    py::gil_scoped_release release;
+    fill();
+  } else {
+    fill();
+  }
+  return py::make_tuple(bit_scores, evalues);
+}
+
 // An alignment as Python receives it: (score, query_begin, query_end,
 // subject_begin, subject_end, operations), 0-based half-open.
 py::tuple alignment_tuple(const swl::Alignment& a) {
@@ -462,6 +539,12 @@ PYBIND11_MODULE(_core, m) {
   m.def("synthetic_database", &swl::synthetic_database, py::arg("seed"), py::arg("count"), py::arg("min_length") = 20,
         py::arg("max_length") = 5000,
         "Deterministic synthetic proteins: UniProt-like residue frequencies, log-normal lengths.");
+  m.def("karlin_altschul", &karlin_altschul_info, py::arg("matrix"), py::arg("gap_open"), py::arg("gap_extend"),
+        "NCBI's published Karlin-Altschul and Spouge parameters for a built-in matrix and gap costs (a dict), "
+        "or None where BLAST publishes none.");
+  m.def("statistics", &statistics, py::arg("scores"), py::arg("query_length"), py::arg("subject_lengths"),
+        py::arg("db_residues"), py::arg("db_sequences"), py::arg("matrix"), py::arg("gap_open"), py::arg("gap_extend"),
+        "(bit scores, E-values) as float64 arrays, as blastp computes them; NaN where the parameters are unknown.");
   m.def("builtin_matrices", &swl::ScoreMatrix::builtin_names, "Names of the compiled-in substitution matrices.");
   m.def(
       "matrix",
@@ -536,6 +619,38 @@ PYBIND11_MODULE(_core, m) {
         }
         return all;
       });
+
+  // Incremental FASTA: the package feeds it blocks (decompressed gzip, or a
+  // file read a block at a time) and takes chunks of records as Databases,
+  // so a database larger than memory is searched a chunk at a time.
+  py::class_<swl::FastaParser>(m, "FastaParser", "FASTA text fed in pieces; complete records taken in chunks.")
+      .def(py::init<std::string>(), py::arg("source"))
+      .def(
+          "feed",
+          [](swl::FastaParser& parser, const py::bytes& piece) {
+            const std::string_view bytes = piece;
+            py::gil_scoped_release release;
+            parser.feed(bytes);
+          },
+          py::arg("piece"))
+      .def("finish", &swl::FastaParser::finish)
+      .def_property_readonly("complete_residues", &swl::FastaParser::complete_residues)
+      .def_property_readonly("complete_records", &swl::FastaParser::complete_records)
+      .def("take_records", [](swl::FastaParser& parser) { return records_to_list(parser.take_records()); })
+      .def(
+          "take_database",
+          [](swl::FastaParser& parser) {
+            std::vector<swl::FastaRecord> records = parser.take_records();
+            swl::Database db;
+            {
+              py::gil_scoped_release release;
+              db = swl::Database::from_records(records);
+            }
+            py::list descriptions;
+            for (const auto& record : records) descriptions.append(text(record.description));
+            return py::make_tuple(std::move(db), descriptions);
+          },
+          "(Database, descriptions) of the complete records taken so far.");
 
   m.def("stages", [] {
     py::list all;

@@ -15,8 +15,11 @@ from ._align import Alignment, align
 from ._baseline import baseline
 from ._core import ALPHABET, MAX_GAP_PENALTY, MAX_THREADS, builtin_matrices, cpu_features
 from ._fasta import Database, read_fasta
+from ._hits import Hit, QueryHits, hits, to_dataframe
+from ._output import write_hits
 from ._search import SearchResult, matrix, score, search, search_detailed, usable_cpus
 from ._stages import stage_info, stages
+from ._statistics import bit_scores_and_evalues, format_bitscore, format_evalue, karlin_altschul
 from ._verify import DEFAULT_SEED, verify
 from ._version import __version__
 
@@ -25,13 +28,20 @@ __all__ = [
     "ALPHABET",
     "DEFAULT_SEED",
     "MAX_GAP_PENALTY",
-    "MAX_THREADS",
     "Alignment",
+    "MAX_THREADS",
     "Database",
+    "Hit",
+    "QueryHits",
     "SearchResult",
     "align",
+    "bit_scores_and_evalues",
     "builtin_matrices",
     "cpu_features",
+    "format_bitscore",
+    "format_evalue",
+    "hits",
+    "karlin_altschul",
     "matrix",
     "read_fasta",
     "score",
@@ -41,4 +51,6 @@ __all__ = [
     "stages",
     "usable_cpus",
     "verify",
+    "write_hits",
+    "to_dataframe",
 ]

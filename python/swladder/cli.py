@@ -14,11 +14,11 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Sequence, TextIO
 
 import numpy as np
 
-from . import _fasta, _search, _stages, _verify
+from . import _core, _fasta, _hits, _output, _search, _stages, _verify
 from ._version import __version__
 
 PROG = "swladder"
@@ -63,33 +63,60 @@ def _subcommand(subparsers: argparse._SubParsersAction, name: str, run, *, help:
 # --- search ------------------------------------------------------------------------
 
 
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: '{text}'") from None
+
+
 def _add_search(subparsers: argparse._SubParsersAction) -> None:
     parser = _subcommand(
         subparsers, "search", _run_search,
-        help="score every query against every database sequence",
-        description="Smith-Waterman scores of each query against every database sequence. Prints "
-        "QUERY<TAB>SUBJECT<TAB>SCORE, best first for each query (ties in database order).",
+        help="search queries against a database: BLAST-style hits with alignments",
+        description="For each query, the best database sequences by exact Smith-Waterman local alignment, "
+        "ranked as blastp ranks them (E-value, then score, then database order), with their alignments, "
+        "printed as BLAST tabular output (-outfmt 6) by default. The database is read in chunks, so it may be "
+        "larger than memory. --outfmt score prints QUERY<TAB>SUBJECT<TAB>SCORE for every subject instead.",
     )
     parser.add_argument("query", help="FASTA file of one or more queries (gzip allowed; - reads standard input)")
     parser.add_argument("database", help="FASTA file of the database (gzip allowed; - reads standard input)")
-    parser.add_argument("-k", "--top", type=_positive_int, default=None, metavar="N",
-                        help="keep the N best subjects of each query (default: all)")
+    parser.add_argument("-max_target_seqs", "-k", "--max-target-seqs", "--top", dest="top", type=_positive_int,
+                        default=None, metavar="N",
+                        help=f"keep the N best subjects of each query (default: {_hits.DEFAULT_MAX_TARGET_SEQS}; "
+                        "all with --outfmt score)")
+    parser.add_argument("-evalue", "-e", "--evalue", dest="evalue", type=_float, default=None, metavar="E",
+                        help=f"keep hits with E-value <= E (default: {_hits.DEFAULT_EVALUE:g}; an error where the "
+                        "scoring has no published statistics)")
+    parser.add_argument("-outfmt", "--outfmt", dest="outfmt", default="6", metavar="FMT",
+                        help="6 (BLAST tabular; '6 qseqid sseqid score ...' picks columns), 7 (tabular with "
+                        "comment lines), json, 0 or pairwise (alignments), score (every subject's score; "
+                        "default: %(default)s)")
+    parser.add_argument("-out", "--out", "-o", dest="out", default=None, metavar="FILE",
+                        help="write here instead of standard output")
+    parser.add_argument("--chunk", type=_float, default=_hits.DEFAULT_CHUNK_RESIDUES / 1e6, metavar="MB",
+                        help="read the database this many million residues at a time (default: %(default)g)")
     parser.add_argument("--stage", default="auto",
                         help="rung to run (see 'swladder stages'; default: auto, the fastest verified one)")
     _add_scoring_options(parser)
-    parser.add_argument("--threads", type=_positive_int, default=None, metavar="N",
+    parser.add_argument("-num_threads", "--threads", "--num-threads", dest="threads", type=_positive_int,
+                        default=None, metavar="N",
                         help="threads (processes for python_multiprocessing; default: every usable CPU; "
                         "more are capped to those, above 4096 an error)")
     parser.add_argument("--kernel", default=None, help="force one of the stage's kernels (default: the best this CPU runs)")
+    parser.add_argument("--timings", action="store_true",
+                        help="print the seconds spent searching and aligning on standard error")
 
 
-def _run_search(args: argparse.Namespace) -> int:
-    if args.query == "-" and args.database == "-":
-        raise ValueError("standard input can be the query or the database, not both")
-    if args.query == "-":
-        queries = _fasta.parse_fasta_bytes(_fasta.read_stdin_bytes(), _fasta.STDIN_NAME)
-    else:
-        queries = _fasta.read_fasta(args.query)
+def _read_queries(path: str) -> list[tuple[str, str, str]]:
+    if path == "-":
+        return _fasta.parse_fasta_bytes(_fasta.read_stdin_bytes(), _fasta.STDIN_NAME)
+    return _fasta.read_fasta(path)
+
+
+def _run_scores(args: argparse.Namespace, out: TextIO) -> int:
+    """--outfmt score: every subject's score, best first (ties in database order)."""
+    queries = _read_queries(args.query)
     if args.database == "-":
         database = _fasta.Database._from_fasta_bytes(_fasta.read_stdin_bytes(), _fasta.STDIN_NAME)
     else:
@@ -97,15 +124,45 @@ def _run_search(args: argparse.Namespace) -> int:
     names = database.names
     options = dict(stage=args.stage, matrix=args.matrix, gap_open=args.gap_open, gap_extend=args.gap_extend,
                    threads=args.threads, kernel=args.kernel)
-    out = sys.stdout
     for query_name, _, sequence in queries:
         scores = _search.search(sequence, database, **options)
         order = np.argsort(-scores.astype(np.int64), kind="stable")
         if args.top is not None:
             order = order[: args.top]
         out.write("".join(f"{query_name}\t{names[i]}\t{scores[i]}\n" for i in order))
-    out.flush()
     return 0
+
+
+def _run_hits(args: argparse.Namespace, out: TextIO) -> int:
+    _output.parse_outfmt(args.outfmt)  # a bad format fails before the search
+    _core.check_scoring(args.matrix, args.gap_open, args.gap_extend)
+    if not args.chunk > 0:
+        raise ValueError(f"--chunk must be positive, got {args.chunk:g}")
+    if not _hits.has_statistics(args.matrix, args.gap_open, args.gap_extend) and args.evalue is None:
+        print(f"{PROG}: note: no published statistics for {args.matrix} with gap costs "
+              f"{args.gap_open}/{args.gap_extend}: E-values and bit scores are n/a and hits rank by score",
+              file=sys.stderr)
+    timings: dict[str, float] = {}
+    results = _hits.hits_of_records(_read_queries(args.query), args.database, k=args.top or _hits.DEFAULT_MAX_TARGET_SEQS, evalue=args.evalue,
+                         matrix=args.matrix, gap_open=args.gap_open, gap_extend=args.gap_extend,
+                         threads=args.threads, stage=args.stage, chunk=max(1, int(args.chunk * 1e6)),
+                                     kernel=args.kernel, timings=timings)
+    if args.timings:
+        print(f"{PROG}: timings: search {timings['search']:.3f} s, align {timings['align']:.3f} s", file=sys.stderr)
+    _output.write_hits(results, out, args.outfmt, database=args.database)
+    return 0
+
+
+def _run_search(args: argparse.Namespace) -> int:
+    if args.query == "-" and args.database == "-":
+        raise ValueError("standard input can be the query or the database, not both")
+    run = _run_scores if args.outfmt.strip() == "score" else _run_hits
+    if args.out is None:
+        status = run(args, sys.stdout)
+        sys.stdout.flush()
+        return status
+    with open(args.out, "w", encoding="utf-8", errors="surrogateescape") as out:
+        return run(args, out)
 
 
 # --- verify ------------------------------------------------------------------------

@@ -40,7 +40,7 @@ def expected_lines(query_path, database_path, top=None, **options) -> list[str]:
 
 def test_search_prints_every_subject_best_first(search_files, capsys):
     query, database = search_files
-    assert cli.main(["search", str(query), str(database), "--stage", "scalar"]) == 0
+    assert cli.main(["search", str(query), str(database), "--stage", "scalar", "--outfmt", "score"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out == expected_lines(query, database)
     assert len(out) == 2 * 31
@@ -52,7 +52,7 @@ def test_search_prints_every_subject_best_first(search_files, capsys):
 def test_search_keeps_the_top_k_with_options(search_files, capsys):
     query, database = search_files
     args = ["search", str(query), str(database), "-k", "5", "--matrix", "PAM250", "--gap-open", "10",
-            "--gap-extend", "2", "--threads", "1"]
+            "--gap-extend", "2", "--threads", "1", "--outfmt", "score"]
     assert cli.main(args) == 0
     assert capsys.readouterr().out.splitlines() == expected_lines(query, database, top=5, matrix="PAM250",
                                                                    gap_open=10, gap_extend=2)
@@ -61,13 +61,13 @@ def test_search_keeps_the_top_k_with_options(search_files, capsys):
 def test_ties_stay_in_database_order(tmp_path, capsys):
     (tmp_path / "q.fa").write_text(">q\nMKV\n")
     (tmp_path / "db.fa").write_text(">z\nMKV\n>a\nWW\n>m\nMKV\n>b\nMKV\n")
-    assert cli.main(["search", str(tmp_path / "q.fa"), str(tmp_path / "db.fa"), "-k", "3"]) == 0
+    assert cli.main(["search", str(tmp_path / "q.fa"), str(tmp_path / "db.fa"), "-k", "3", "--outfmt", "score"]) == 0
     assert capsys.readouterr().out == "q\tz\t14\nq\tm\t14\nq\tb\t14\n"
 
 
 def test_search_with_a_python_rung_as_a_command(search_files):
     query, database = search_files
-    done = run_cli("search", query, database, "--stage", "python_tuned", "-k", "3")
+    done = run_cli("search", query, database, "--stage", "python_tuned", "-k", "3", "--outfmt", "score")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == expected_lines(query, database, top=3)
 

@@ -89,12 +89,12 @@ def test_cli_thread_counts(tmp_path):
     query, db = tmp_path / "q.fa", tmp_path / "db.fa"
     query.write_text(f">q\n{QUERY}\n")
     db.write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(SUBJECTS)))
-    too_many = run_cli("search", "--stage", "openmp", "--threads", "100000", query, db)
+    too_many = run_cli("search", "--stage", "openmp", "--threads", "100000", query, db, "--outfmt", "score")
     assert (too_many.returncode, too_many.stdout) == (2, "")
     assert too_many.stderr == "swladder: error: threads must be at most 4096, got 100000\n"
-    capped = run_cli("search", "--stage", "openmp", "--threads", "300", query, db)
+    capped = run_cli("search", "--stage", "openmp", "--threads", "300", query, db, "--outfmt", "score")
     assert capped.returncode == 0, capped.stderr
-    reference = run_cli("search", "--stage", "scalar", query, db)
+    reference = run_cli("search", "--stage", "scalar", query, db, "--outfmt", "score")
     assert capped.stdout == reference.stdout and len(capped.stdout.splitlines()) == len(SUBJECTS)
 
 

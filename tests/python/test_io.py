@@ -40,8 +40,8 @@ def files(tmp_path):
 
 
 def test_query_from_stdin(files):
-    expected = run_cli("search", files / "q.fa", files / "db.fa")
-    done = run_cli("search", "-", files / "db.fa", stdin=QUERY.encode())
+    expected = run_cli("search", files / "q.fa", files / "db.fa", "--outfmt", "score")
+    done = run_cli("search", "-", files / "db.fa", "--outfmt", "score", stdin=QUERY.encode())
     assert done.returncode == 0, done.stderr
     assert done.stdout == expected.stdout and done.stdout.count(b"\n") == 6
 

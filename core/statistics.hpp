@@ -1,0 +1,73 @@
+// Bit scores and E-values as blastp (BLAST+ 2.12, -comp_based_stats 0)
+// reports them for a raw score, so that a BLAST user reads ours the same way.
+//
+// The parameters are NCBI's published tables (blast_stat.c) for the built-in
+// matrices at the gap costs BLAST lists for each; any other matrix (a matrix
+// file) or gap cost has none, and the statistics are then unknown (nullopt).
+// BLAST's gap convention is ours: a gap of length k costs open + k * extend.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace swl {
+
+// One row of NCBI's table for a matrix and gap costs, plus what Spouge's
+// finite-size correction derives from it and from the matrix's ungapped row.
+struct KarlinAltschul {
+  int gap_open = 0;
+  int gap_extend = 0;
+  // Gapped Karlin-Altschul parameters: E ~ K m n exp(-lambda S), and the
+  // relative entropy H (nats per aligned pair).
+  double lambda = 0.0;
+  double K = 0.0;
+  double H = 0.0;
+  // Altschul et al. (2001) edge-effect parameters: the mean length of an
+  // alignment of score S is alpha S + beta. Spouge's correction uses alpha
+  // as its "a".
+  double alpha = 0.0;
+  double beta = 0.0;
+  // Spouge's parameters: C (the table's p-value prefactor), alpha_v (the
+  // length variance grows as alpha_v S + beta_v) and sigma (the covariance
+  // of the two lengths grows as sigma S + tau).
+  double C = 0.0;
+  double alpha_v = 0.0;
+  double sigma = 0.0;
+  // Derived as BLAST derives them, from G = gap_open + gap_extend and the
+  // ungapped row's alpha and alpha_v: the intercepts b (mean), beta_v
+  // (variance) and tau (covariance) of the length corrections.
+  double b = 0.0;
+  double beta_v = 0.0;
+  double tau = 0.0;
+};
+
+// The published parameters for a built-in matrix (case-insensitive name:
+// BLOSUM45, BLOSUM50, BLOSUM62, BLOSUM80, PAM250) at these gap costs, or
+// nullopt: a matrix file, another matrix or gap costs NCBI lists no
+// parameters for.
+std::optional<KarlinAltschul> karlin_altschul(std::string_view matrix_name, int gap_open, int gap_extend);
+
+// The gap costs (open, extend) that have parameters for this matrix, in
+// NCBI's order; empty for a matrix without any.
+std::vector<std::pair<int, int>> gap_costs_with_statistics(std::string_view matrix_name);
+
+// (lambda S - ln K) / ln 2, with the table's lambda and K.
+double bit_score(const KarlinAltschul& parameters, int score);
+
+// The E-value blastp reports for a hit of this raw score between a query and
+// one database sequence: Spouge's finite-size corrected expectation for the
+// pair (query_length x subject_length), scaled to the whole database by
+// db_residues / subject_length. db_residues is every residue of the whole
+// database (even when it is searched in chunks); db_sequences is its count of
+// sequences, checked for consistency (blastp's Spouge E-value does not use
+// it). Throws InputError when the sizes cannot belong to one database: a
+// subject longer than the database, or residues without sequences. An empty
+// subject or database (whose only score is 0) counts as one residue long, as
+// the correction divides by the subject's length.
+double evalue(const KarlinAltschul& parameters, int score, std::size_t query_length, std::size_t subject_length,
+              std::size_t db_residues, std::size_t db_sequences);
+
+}  // namespace swl

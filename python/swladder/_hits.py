@@ -1,0 +1,435 @@
+"""From scores to hits: for every query, the best ``k`` database sequences
+with their optimal local alignment, bit score and E-value, ranked as blastp
+ranks them (by E-value, then score descending, then database order).
+
+A database given as a FASTA path is streamed: read, encoded and searched a
+chunk of at most ``chunk`` residues at a time, every query against each chunk,
+keeping the ``k`` best of every query across chunks. Only the final hits are
+aligned, so each kept hit carries its subject with it. The result does not
+depend on the chunk size.
+
+Why the ranking survives chunking: blastp's E-value of a subject is Spouge's
+pair E-value scaled by ``db_residues / subject_length``; the database size
+multiplies every E-value of a query by the same factor. Ranking with any fixed
+provisional size therefore ranks as the final size does, and the final
+E-values are computed once the whole database has been read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import math
+import os
+import sys
+import time
+from typing import IO, Any, Iterable, Iterator, Sequence, Union
+
+import numpy as np
+import numpy.typing as npt
+
+from . import _core
+from ._fasta import GZIP_MAGIC, STDIN_NAME, Database, PathLike
+from ._search import MatrixName, matrix_argument, penalties, search_detailed, threads_argument
+
+DEFAULT_MAX_TARGET_SEQS = 500  # blastp's -max_target_seqs
+DEFAULT_EVALUE = 10.0  # blastp's -evalue
+DEFAULT_CHUNK_RESIDUES = 256 * 1000 * 1000
+READ_BLOCK = 1 << 20
+
+# A database size larger than any real one, for ranking chunk by chunk before
+# the whole database's size is known (any fixed size ranks the same).
+_PROVISIONAL_RESIDUES = 1 << 50
+_PROVISIONAL_SEQUENCES = 1 << 30
+
+QuerySource = Union[str, PathLike, Iterable[Union[str, tuple[str, str]]]]
+
+
+# --- Hits --------------------------------------------------------------------------
+
+ALIGNMENT_FIELDS = (
+    "score", "qstart", "qend", "sstart", "send", "qseq", "sseq", "length", "nident", "positive", "mismatch",
+    "gapopen", "gaps", "pident", "ppos", "cigar", "btop",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Hit:
+    """One database sequence found by one query, with its optimal local alignment.
+
+    ``qseqid``/``sseqid`` are the FASTA names, ``stitle`` the subject's
+    description (the header after its name), ``qlen``/``slen`` the lengths.
+    ``evalue`` and ``bitscore`` are blastp's (NaN where the matrix and gap
+    costs have no published statistics). The alignment's fields are readable
+    here under BLAST's column names (``hit.score``, ``hit.pident``,
+    ``hit.btop``, ...): coordinates are 0-based and half-open as Python slices
+    (``query[hit.qstart:hit.qend]``); text output prints them 1-based
+    inclusive, as BLAST does. ``qcovhsp`` is the percentage of the query
+    inside the alignment, rounded."""
+
+    qseqid: str
+    sseqid: str
+    stitle: str
+    qlen: int
+    slen: int
+    evalue: float
+    bitscore: float
+    alignment: Any  # swladder.Alignment
+    subject_index: int  # the subject's position in the database (0-based)
+
+    @property
+    def qcovhsp(self) -> int:
+        return int(math.floor(100.0 * (self.alignment.qend - self.alignment.qstart) / self.qlen + 0.5)) if self.qlen else 0
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ALIGNMENT_FIELDS or name == "midline":
+            return getattr(self.alignment, name)
+        raise AttributeError(f"'Hit' object has no attribute '{name}'")
+
+    def pairwise(self, query_name: str = "Query", subject_name: str = "Sbjct") -> str:
+        return str(self.alignment.pairwise(query_name, subject_name))
+
+
+@dataclasses.dataclass(frozen=True)
+class QueryHits:
+    """The hits of one query, best first (a list with the query's name,
+    description and length)."""
+
+    qseqid: str
+    description: str
+    qlen: int
+    hits: list[Hit]
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def __getitem__(self, index: int) -> Hit:
+        return self.hits[index]
+
+
+# --- Inputs ------------------------------------------------------------------------
+
+
+def _open_fasta_stream(path: str) -> tuple[IO[bytes], str]:
+    """A binary stream of the FASTA text (gunzipped as it is read when it
+    starts with gzip's magic bytes) and the name errors give it."""
+    if path == "-":
+        raw: IO[bytes] = getattr(sys.stdin, "buffer", sys.stdin)
+        source = STDIN_NAME
+    else:
+        if os.path.isdir(path):
+            raise IsADirectoryError(f"cannot read FASTA file '{path}': it is a directory")
+        try:
+            raw = open(path, "rb")  # noqa: SIM115 (closed by the caller)
+        except OSError as error:
+            raise type(error)(f"cannot open FASTA file '{path}': {error.strerror or error}") from None
+        source = path
+    peek = getattr(raw, "peek", None)
+    try:
+        head = peek(2)[:2] if peek is not None else b""
+    except OSError as error:
+        raw.close()
+        raise type(error)(f"error reading FASTA file '{source}': {error.strerror or error}") from None
+    if head == GZIP_MAGIC:
+        return gzip.GzipFile(fileobj=raw, mode="rb"), source  # type: ignore[return-value]
+    return raw, source
+
+
+def fasta_chunks(path: PathLike, residue_budget: int) -> Iterator[tuple[Database, list[str]]]:
+    """(Database, descriptions) of consecutive runs of records of a FASTA file
+    ("-": standard input; gzip by content), each holding about
+    ``residue_budget`` residues (over it by at most one record and one read
+    block, itself no larger than the budget or 1 MiB): the file is never held
+    whole in memory."""
+    path = os.fsdecode(os.fspath(path))
+    stream, source = _open_fasta_stream(path)
+    parser = _core.FastaParser(source)
+    block_size = min(READ_BLOCK, max(4096, residue_budget))
+    try:
+        while True:
+            try:
+                block = stream.read(block_size)
+            except (EOFError, gzip.BadGzipFile, zlib_error()) as error:
+                raise ValueError(f"FASTA file '{source}' is not a valid gzip file ({error})") from None
+            except OSError as error:
+                raise type(error)(f"error reading FASTA file '{source}': {error.strerror or error}") from None
+            if block:
+                parser.feed(block)
+            else:
+                parser.finish()
+            if parser.complete_records and (not block or parser.complete_residues >= residue_budget):
+                core_db, descriptions = parser.take_database()
+                chunk = Database(core_db)
+                del core_db
+                yield chunk, descriptions
+                # Let the consumer's release of this chunk free it before the next is read.
+                del chunk, descriptions
+            if not block:
+                return
+    finally:
+        if stream is not getattr(sys.stdin, "buffer", None) and stream is not sys.stdin:
+            stream.close()
+
+
+def zlib_error() -> type[Exception]:
+    import zlib
+
+    return zlib.error
+
+
+def _looks_like_path(text: str) -> bool:
+    return os.path.exists(text) or "/" in text or text.endswith((".fa", ".fasta", ".faa", ".gz"))
+
+
+def _queries(queries: QuerySource) -> list[tuple[str, str, str]]:
+    """(name, description, sequence) of every query."""
+    from ._fasta import parse_fasta_bytes, read_fasta, read_stdin_bytes
+
+    if isinstance(queries, os.PathLike) or (isinstance(queries, str) and (queries == "-" or _looks_like_path(queries))):
+        path = os.fsdecode(os.fspath(queries))
+        if path == "-":
+            return parse_fasta_bytes(read_stdin_bytes(), STDIN_NAME)
+        return read_fasta(path)
+    if isinstance(queries, str):
+        items: list[Any] = [queries]
+    elif isinstance(queries, (bytes, bytearray)):
+        raise TypeError("queries are a FASTA path, a sequence (str), a list of sequences or (name, sequence) pairs")
+    else:
+        items = list(queries)
+    out = []
+    for number, item in enumerate(items, start=1):
+        if isinstance(item, str):
+            name, sequence = ("query" if len(items) == 1 else f"query{number}"), item
+        elif isinstance(item, (tuple, list)) and len(item) == 2 and all(isinstance(x, str) for x in item):
+            name, sequence = item
+            if not name:
+                raise ValueError(f"query #{number}: empty name")
+        else:
+            raise TypeError(f"queries must be sequences (str) or (name, sequence) pairs; query #{number} is {item!r:.60}")
+        _core.check_sequence(sequence, name)
+        out.append((name, "", sequence))
+    return out
+
+
+def _database_chunks(database: Any, chunk: int) -> Iterator[tuple[Database, list[str]]]:
+    if isinstance(database, (str, os.PathLike)):
+        yield from fasta_chunks(database, chunk)
+        return
+    db = database if isinstance(database, Database) else Database(database)
+    yield db, [""] * len(db)
+
+
+# --- Selection ---------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class _Kept:
+    """The best hits of one query so far, best first, with what aligning
+    and printing them needs once the database has been read."""
+
+    rank_evalue: npt.NDArray[np.float64] = dataclasses.field(default_factory=lambda: np.empty(0))
+    score: npt.NDArray[np.int64] = dataclasses.field(default_factory=lambda: np.empty(0, np.int64))
+    index: npt.NDArray[np.int64] = dataclasses.field(default_factory=lambda: np.empty(0, np.int64))
+    names: list[str] = dataclasses.field(default_factory=list)
+    descriptions: list[str] = dataclasses.field(default_factory=list)
+    sequences: list[str] = dataclasses.field(default_factory=list)
+
+
+def rank_order(evalues: npt.ArrayLike, scores: npt.ArrayLike, indices: npt.ArrayLike) -> npt.NDArray[np.intp]:
+    """Positions in blastp's order: E-value ascending (NaN, no statistics,
+    ranks as equal), then score descending, then database order."""
+    evalue_key = np.nan_to_num(np.asarray(evalues, dtype=np.float64), nan=0.0)
+    return np.lexsort((np.asarray(indices), -np.asarray(scores, dtype=np.int64), evalue_key))
+
+
+def _keep_best(kept: _Kept, k: int, scores: npt.NDArray[np.int32], rank_evalues: npt.NDArray[np.float64],
+               chunk: Database, descriptions: list[str], first_index: int) -> _Kept:
+    """The k best of the kept hits and this chunk's (score > 0) together."""
+    found = np.flatnonzero(scores > 0)
+    all_evalue = np.concatenate([kept.rank_evalue, rank_evalues[found]])
+    all_score = np.concatenate([kept.score, scores[found].astype(np.int64)])
+    all_index = np.concatenate([kept.index, found.astype(np.int64) + first_index])
+    best = rank_order(all_evalue, all_score, all_index)[:k]
+    old = len(kept.score)
+    merged = _Kept(all_evalue[best], all_score[best], all_index[best])
+    for position in best.tolist():
+        if position < old:
+            merged.names.append(kept.names[position])
+            merged.descriptions.append(kept.descriptions[position])
+            merged.sequences.append(kept.sequences[position])
+        else:
+            local = int(found[position - old])
+            merged.names.append(chunk.names[local])
+            merged.descriptions.append(descriptions[local])
+            merged.sequences.append(chunk.sequence(local))
+    return merged
+
+
+def _statistics() -> Any:
+    from . import _statistics
+
+    return _statistics
+
+
+def has_statistics(matrix: MatrixName = "BLOSUM62", gap_open: int = 11, gap_extend: int = 1) -> bool:
+    """Whether blastp publishes Karlin-Altschul parameters for these costs."""
+    return _statistics().karlin_altschul(matrix, gap_open, gap_extend) is not None
+
+
+def hits(
+    queries: QuerySource,
+    database: Any,
+    *,
+    k: int = DEFAULT_MAX_TARGET_SEQS,
+    evalue: float | None = None,
+    matrix: MatrixName = "BLOSUM62",
+    gap_open: int = 11,
+    gap_extend: int = 1,
+    threads: int | None = None,
+    stage: str = "auto",
+    chunk: int = DEFAULT_CHUNK_RESIDUES,
+) -> list[QueryHits]:
+    """The best ``k`` hits (one per subject: its optimal local alignment) of
+    every query, best first as blastp ranks them: E-value, then score
+    (descending), then database order. Hits of score 0 are no hits.
+
+    ``queries``: a FASTA path (or "-", standard input), a sequence, a list of
+    sequences or of (name, sequence) pairs. ``database``: a FASTA path
+    (streamed ``chunk`` residues at a time, so it may be larger than memory;
+    gzip recognised by content), a Database, or a list as for Database().
+    ``evalue``: keep hits with E-value <= it; None means blastp's 10.0 where
+    the scoring has published statistics and no cut-off where it has none (E-
+    values and bit scores are then NaN and hits rank by score); a cut-off with
+    such scoring is a ValueError. ``threads``: for the search and the
+    alignments (None: every core). The GIL is released while both run.
+
+    Returns one QueryHits per query, in input order."""
+    return hits_of_records(_queries(queries), database, k=k, evalue=evalue, matrix=matrix, gap_open=gap_open,
+                           gap_extend=gap_extend, threads=threads, stage=stage, chunk=chunk)
+
+
+def hits_of_records(
+    query_list: list[tuple[str, str, str]],
+    database: Any,
+    *,
+    k: int = DEFAULT_MAX_TARGET_SEQS,
+    evalue: float | None = None,
+    matrix: MatrixName = "BLOSUM62",
+    gap_open: int = 11,
+    gap_extend: int = 1,
+    threads: int | None = None,
+    stage: str = "auto",
+    chunk: int = DEFAULT_CHUNK_RESIDUES,
+    kernel: str | None = None,
+    timings: dict[str, float] | None = None,
+) -> list[QueryHits]:
+    """hits() of (name, description, sequence) query records (read_fasta's).
+    ``timings``, if given, receives the seconds spent reading and searching
+    ("search") and aligning the final hits ("align")."""
+    started = time.perf_counter()
+    k = int(k)
+    if k < 1:
+        raise ValueError(f"k (max_target_seqs) must be at least 1, got {k}")
+    chunk = int(chunk)
+    if chunk < 1:
+        raise ValueError(f"chunk must be at least 1 residue, got {chunk}")
+    matrix_name = matrix_argument(matrix)
+    gap_open, gap_extend = penalties(gap_open, gap_extend)
+    _core.check_scoring(matrix_name, gap_open, gap_extend)
+    thread_count = threads_argument(threads)
+    stats = _statistics()
+    with_statistics = stats.karlin_altschul(matrix_name, gap_open, gap_extend) is not None
+    if evalue is not None:
+        evalue = float(evalue)
+        if not with_statistics:
+            raise ValueError(
+                f"no published statistics for {matrix_name} with gap costs {gap_open}/{gap_extend}: "
+                "E-values are unknown, so an E-value cut-off cannot be applied"
+            )
+        if not evalue > 0:
+            raise ValueError(f"the E-value cut-off must be positive, got {evalue}")
+    elif with_statistics:
+        evalue = DEFAULT_EVALUE
+    kept = [_Kept() for _ in query_list]
+    db_residues = 0
+    db_sequences = 0
+    options = dict(stage=stage, matrix=matrix_name, gap_open=gap_open, gap_extend=gap_extend, threads=threads,
+                   kernel=kernel)
+    for chunk_db, descriptions in _database_chunks(database, chunk):
+        lengths = chunk_db.lengths
+        scores = rank_evalues = None
+        for number, (_, _, sequence) in enumerate(query_list):
+            scores = search_detailed(sequence, chunk_db, **options).scores
+            if with_statistics:
+                _, rank_evalues = stats.bit_scores_and_evalues(
+                    scores, len(sequence), lengths, _PROVISIONAL_RESIDUES, _PROVISIONAL_SEQUENCES,
+                    matrix_name, gap_open, gap_extend)
+            else:
+                rank_evalues = np.full(len(scores), np.nan)
+            kept[number] = _keep_best(kept[number], k, scores, rank_evalues, chunk_db, descriptions, db_sequences)
+        db_residues += chunk_db.total_residues
+        db_sequences += len(chunk_db)
+        del chunk_db, descriptions, lengths, scores, rank_evalues  # free this chunk before the next is read
+    searched = time.perf_counter()
+    results = [
+        _finish(name, description, sequence, best, evalue, db_residues, db_sequences, matrix_name, gap_open,
+                gap_extend, thread_count)
+        for (name, description, sequence), best in zip(query_list, kept)
+    ]
+    if timings is not None:
+        timings["search"] = searched - started
+        timings["align"] = time.perf_counter() - searched
+    return results
+
+
+def _finish(name: str, description: str, query: str, kept: _Kept, cutoff: float | None, db_residues: int,
+            db_sequences: int, matrix: str, gap_open: int, gap_extend: int, threads: int) -> QueryHits:
+    """The kept hits with their final E-values (whole database), cut off,
+    re-ranked and aligned."""
+    from ._align import align_many
+
+    lengths = np.array([len(s) for s in kept.sequences], dtype=np.int64)
+    bits, evalues = _statistics().bit_scores_and_evalues(
+        kept.score, len(query), lengths, max(db_residues, 1), max(db_sequences, 1), matrix, gap_open, gap_extend)
+    keep = np.ones(len(kept.score), dtype=bool) if cutoff is None else evalues <= cutoff
+    order = [int(i) for i in rank_order(evalues, kept.score, kept.index) if keep[i]]
+    alignments = align_many(query, [(kept.names[i], kept.sequences[i]) for i in order], range(len(order)),
+                            matrix=matrix, gap_open=gap_open, gap_extend=gap_extend, threads=threads or None)
+    found = []
+    for i, alignment in zip(order, alignments):
+        if alignment.score != kept.score[i]:
+            raise RuntimeError(
+                f"internal error: the alignment of {name} with {kept.names[i]} scores {alignment.score}, "
+                f"the search {kept.score[i]}")
+        found.append(Hit(name, kept.names[i], kept.descriptions[i], len(query), int(lengths[i]), float(evalues[i]),
+                         float(bits[i]), alignment, int(kept.index[i])))
+    return QueryHits(name, description, len(query), found)
+
+
+# --- Tables ------------------------------------------------------------------------
+
+
+def hit_record(hit: Hit) -> dict[str, Any]:
+    """Every field of a hit as plain values (coordinates 0-based half-open)."""
+    record: dict[str, Any] = {
+        "qseqid": hit.qseqid, "sseqid": hit.sseqid, "stitle": hit.stitle, "qlen": hit.qlen, "slen": hit.slen,
+        "evalue": hit.evalue, "bitscore": hit.bitscore,
+    }
+    for name in ALIGNMENT_FIELDS:
+        record[name] = getattr(hit.alignment, name)
+    record["qcovhsp"] = hit.qcovhsp
+    return record
+
+
+def to_dataframe(results: Sequence[QueryHits]) -> Any:
+    """One row per hit, every field a column (coordinates 0-based half-open,
+    as in Python). Needs pandas."""
+    try:
+        import pandas
+    except ImportError:
+        raise ImportError("to_dataframe needs pandas: pip install pandas") from None
+    columns = ["qseqid", "sseqid", "stitle", "qlen", "slen", "evalue", "bitscore", *ALIGNMENT_FIELDS, "qcovhsp"]
+    return pandas.DataFrame([hit_record(hit) for query in results for hit in query], columns=columns)
