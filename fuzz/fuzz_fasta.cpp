@@ -22,14 +22,10 @@ using swl::fuzz::printable;
 constexpr std::string_view kSource = "<fuzz>";
 
 // A lone carriage return ends a line too (old Mac files): '>' after it starts
-// a record, as the streaming reader (FastaParser) reads it.
-constexpr bool kCarriageReturnEndsLine = true;
-
-bool is_line_break(char c) { return c == '\n' || (kCarriageReturnEndsLine && c == '\r'); }
+// a record, as the reader reads it.
+bool is_line_break(char c) { return c == '\n' || c == '\r'; }
 // The blanks the parser skips at the start of a line.
-bool is_leading_blank(char c) {
-  return c == ' ' || c == '\t' || c == '\v' || c == '\f' || (!kCarriageReturnEndsLine && c == '\r');
-}
+bool is_leading_blank(char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f'; }
 
 // Records the text holds, counted without the parser: '>' bytes that start a
 // line once leading blanks are skipped.

@@ -42,7 +42,7 @@ def fasta_corpus(queries, sample):
     for start in (0, 500, 1000, 2000):
         write("fasta", f"tursiops_{start}.fa", fasta(sample[start:start + 3]))
     write("fasta", "crlf.fa", fasta(queries[:2], newline="\r\n"))
-    # Old Mac line endings: two records (see fuzz/README.md, SWL_FUZZ_CR_RECORDS).
+    # Old Mac line endings: two records (see fuzz/README.md).
     write("fasta", "cr_only.fa", ">s1\rACDE\r>s2\rWWWW\r")
     write("fasta", "no_final_newline.fa", ">a desc\nACDEFGHIKL")
     write("fasta", "empty_records.fa", ">empty\n>s2 two\nAC\n>also_empty\n")
