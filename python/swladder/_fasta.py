@@ -40,17 +40,23 @@ def _open_error(path: str, error: OSError) -> OSError:
     return out
 
 
-def _is_gzip(path: str) -> bool:
-    """Whether the file starts with gzip's magic bytes (1f 8b)."""
+def _read_bytes(path: str, size: int = -1) -> bytes:
+    """The first ``size`` bytes of a file (all of it by default), with the
+    errors the C++ reader gives: the errno's type and words."""
     try:
         stream = open(path, "rb")
     except OSError as error:
         raise _open_error(path, error) from None
     with stream:
         try:
-            return stream.read(2) == GZIP_MAGIC
+            return stream.read(size)
         except OSError as error:
             raise OSError(f"error reading FASTA file '{path}': {error}") from None
+
+
+def _is_gzip(path: str) -> bool:
+    """Whether the file starts with gzip's magic bytes (1f 8b)."""
+    return _read_bytes(path, 2) == GZIP_MAGIC
 
 
 def decompress(data: bytes, source: str) -> bytes:
@@ -65,23 +71,14 @@ def decompress(data: bytes, source: str) -> bytes:
 
 
 def _read_gzip(path: str) -> bytes:
-    try:
-        stream = open(path, "rb")
-    except OSError as error:
-        raise _open_error(path, error) from None
-    with stream:
-        try:
-            data = stream.read()
-        except OSError as error:
-            raise OSError(f"error reading FASTA file '{path}': {error}") from None
-    return decompress(data, path)
+    return decompress(_read_bytes(path), path)
 
 
 def read_stdin_bytes() -> bytes:
-    """Everything on standard input, as bytes, gunzipped if it is gzip."""
+    """Everything on standard input, as bytes, as it came (gzip or not): the
+    parsers it goes to gunzip it, once."""
     stream = getattr(sys.stdin, "buffer", None)
-    data = stream.read() if stream is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
-    return decompress(data, STDIN_NAME)
+    return stream.read() if stream is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
 
 
 def parse_fasta_bytes(data: bytes, source: str = STDIN_NAME) -> list[tuple[str, str, str]]:
