@@ -436,7 +436,7 @@ def _wait_seconds() -> float:
 
 # --- What searches call -------------------------------------------------------------
 
-# Per process: (cache folder, key id) -> the tuning in force. A tuning in
+# Per process: (cache folder, cache key) -> the tuning in force. A tuning in
 # memory only (unwritable folder) or a default taken after a lock wait timed
 # out is kept here too; the latter is looked for in the file again later.
 _memo: dict[tuple[str, str], Tuning] = {}
@@ -510,21 +510,20 @@ def _tune_and_cache(directory: Path | None, key: dict[str, Any], *, reuse: bool)
 def current_tuning() -> Tuning:
     """The tuning searches use now (tuning first if this machine has no
     entry), or the built-in defaults under SWLADDER_TUNE=off."""
-    key = cache_key()
     if tune_mode() == "off":
-        return _default_tuning(key)
+        return _default_tuning(cache_key())
     directory = cache_dir()
-    memo_key = (str(directory), key_id(key))
+    memo_key = (str(directory), _cache_key())
     tuning = _memo.get(memo_key)
     if tuning is not None and tuning.source == "default" and directory is not None:
         # A wait for another process's tuning timed out: its entry may be there now.
         now = time.monotonic()
         if now - _rechecked.get(memo_key, 0.0) >= _RECHECK_SECONDS:
             _rechecked[memo_key] = now
-            tuning = read_cached(directory, key) or tuning
+            tuning = read_cached(directory, cache_key()) or tuning
             _memo[memo_key] = tuning
     if tuning is None:
-        tuning = _tune_and_cache(directory, key, reuse=True)
+        tuning = _tune_and_cache(directory, cache_key(), reuse=True)
         _memo[memo_key] = tuning
     return tuning
 
@@ -540,7 +539,7 @@ def tune() -> Tuning:
     directory = cache_dir()
     tuning = _tune_and_cache(directory, key, reuse=False)
     if tuning.source == "tuned":
-        _memo[(str(directory), key_id(key))] = tuning
+        _memo[(str(directory), _cache_key())] = tuning
     return tuning
 
 
