@@ -113,6 +113,14 @@ def test_searches_run_the_cached_choice_not_the_table_default(tuning_env):
 
 
 @needs_choice
+def test_an_entry_choosing_a_kernel_the_stage_lacks_is_not_used(tuning_env):
+    write_entry(tuning_env, {stage: "avx9000" for stage in TUNABLE})
+    stage = next(iter(TUNABLE))
+    assert swladder.search_detailed(QUERY, SUBJECTS, stage=stage).kernel in TUNABLE[stage]
+    assert len(tuners(tuning_env)) == 1
+
+
+@needs_choice
 def test_tune_off_runs_the_builtin_default_and_ignores_the_cache(tuning_env, monkeypatch):
     write_entry(tuning_env, {stage: kernels[-1] for stage, kernels in TUNABLE.items()})
     monkeypatch.setenv("SWLADDER_TUNE", "off")
@@ -276,3 +284,24 @@ def test_the_first_cli_search_says_it_tunes_in_one_line(tuning_env, capsys):
     assert err.count("\n") == 1 and "tuning the kernels" in err
     assert main(command) == 0
     assert capsys.readouterr().err == ""
+
+
+@needs_choice
+def test_a_kernel_whose_scores_disagree_is_reported_and_never_chosen(tuning_env, monkeypatch):
+    stage, kernels = next(iter(TUNABLE.items()))
+    broken = kernels[0]  # the default: the one the tuner would otherwise keep
+    real_search = _tune._search
+
+    def search(stage_name, query, database, threads, kernel):
+        scores, ran, seconds = real_search(stage_name, query, database, threads, kernel)
+        if (stage_name, kernel) == (stage, broken):
+            scores = scores.copy()
+            scores[-1] += 1
+            seconds = 0.0  # and it would look fastest
+        return scores, ran, seconds
+
+    monkeypatch.setattr(_tune, "_search", search)
+    with pytest.warns(RuntimeWarning, match=f"kernel '{broken}' disagrees with the reference"):
+        tuning = _tune.measure()
+    assert tuning.seconds[stage][broken] is None
+    assert tuning.choices[stage] != broken and tuning.choices[stage] in kernels
