@@ -35,12 +35,9 @@ import dataclasses
 import datetime
 import fnmatch
 import functools
-import hashlib
 import json
 import os
 import platform
-import statistics
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -179,6 +176,8 @@ def cache_key() -> dict[str, Any]:
 
 
 def key_id(key: dict[str, Any]) -> str:
+    import hashlib  # here: searches never need it, and importing swladder stays quick
+
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -306,7 +305,7 @@ def _time_stage(stage: str, kernels: list[str], query: str, database: Any, refer
             samples[kernel].append(_search(stage, query, database, threads, kernel)[2])
         rounds += 1
     for kernel in verified:
-        seconds[kernel] = statistics.median(samples[kernel])
+        seconds[kernel] = float(np.median(samples[kernel]))
     return seconds, rounds
 
 
@@ -381,6 +380,8 @@ def read_cached(directory: Path, key: dict[str, Any]) -> Tuning | None:
 def _write_entry(directory: Path, tuning: Tuning) -> None:
     """Adds this machine's entry (the caller holds the lock), dropping those
     of other library versions, and replaces the file atomically."""
+    import tempfile  # here: only a write needs it
+
     path = directory / CACHE_FILE
     entries = {
         name: record for name, record in _read_entries(path).items()
