@@ -467,7 +467,8 @@ def _default_tuning(key: dict[str, Any]) -> Tuning:
 def _unwritable(directory: Path | None, error: OSError | None) -> str:
     where = f"in {directory}" if directory is not None else "(no home folder)"
     why = f" ({error.strerror or error})" if error is not None else ""
-    return f"swladder: cannot write the tuning cache {where}{why}; the tuning is kept in memory for this process"
+    return (f"swladder: cannot write the tuning cache {where}{why}: tuning the kernels for this process only "
+            "(a few seconds), kept in memory")
 
 
 def _tune_and_cache(directory: Path | None, key: dict[str, Any], *, reuse: bool) -> Tuning:
