@@ -19,6 +19,7 @@ from ._hits import Hit, QueryHits, hits, to_dataframe
 from ._output import write_hits
 from ._search import SearchResult, matrix, score, search, search_detailed, usable_cpus
 from ._stages import stage_info, stages
+from ._tune import tune
 from ._statistics import bit_scores_and_evalues, format_bitscore, format_evalue, karlin_altschul
 from ._verify import DEFAULT_SEED, verify
 from ._version import __version__
@@ -53,4 +54,5 @@ __all__ = [
     "verify",
     "write_hits",
     "to_dataframe",
+    "tune",
 ]

@@ -13,7 +13,7 @@ from typing import Any, Union
 import numpy as np
 import numpy.typing as npt
 
-from . import _core
+from . import _core, _tune
 from ._baseline import baseline
 from ._fasta import Database, DatabaseSource, as_database
 from ._stages import PYTHON_KERNEL, resolve_stage
@@ -154,8 +154,10 @@ def search_detailed(
     thread_count = threads_argument(threads)
     if name in baseline.RUNGS:
         return _search_python(name, query, database, matrix_name, gap_open, gap_extend, thread_count, kernel)
+    if not kernel:
+        kernel = _tune.kernel_for(name)
     scores, ran, used, rescored = _core.search(
-        name, query, database._core, matrix_name, gap_open, gap_extend, thread_count, kernel or ""
+        name, query, database._core, matrix_name, gap_open, gap_extend, thread_count, kernel
     )
     return SearchResult(scores, name, ran, used, rescored)
 
@@ -181,8 +183,10 @@ def search(
     quota); a larger request is capped to them and to the number of subjects
     (search_detailed(...).threads says what ran), and one above MAX_THREADS
     (4096) is a ValueError. ``kernel`` forces one of the stage's kernels (see
-    stage_info()); without it SWLADDER_KERNEL is honoured, else the best kernel
-    this CPU runs is used. The GIL is released while a compiled stage runs,
+    stage_info()); without it SWLADDER_KERNEL is honoured, else the kernel
+    the tuner chose for this machine runs (see tune(): the first search on a
+    machine without a cached choice tunes, a few seconds; SWLADDER_TUNE=off
+    runs a built-in default instead). The GIL is released while a compiled stage runs,
     and Ctrl-C stops a long search within a fraction of a second
     (KeyboardInterrupt).
 

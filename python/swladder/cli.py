@@ -13,12 +13,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Callable, Sequence, TextIO
 
 import numpy as np
 
-from . import _core, _fasta, _hits, _output, _search, _stages, _verify
+from . import _core, _fasta, _hits, _output, _search, _stages, _tune, _verify
 from ._version import __version__
 
 PROG = "swladder"
@@ -103,7 +104,9 @@ def _add_search(subparsers: argparse._SubParsersAction) -> None:
                         default=None, metavar="N",
                         help="threads (processes for python_multiprocessing; default: every usable CPU; "
                         "more are capped to those, above 4096 an error)")
-    parser.add_argument("--kernel", default=None, help="force one of the stage's kernels (default: the best this CPU runs)")
+    parser.add_argument("--kernel", default=None,
+                        help="force one of the stage's kernels (default: SWLADDER_KERNEL, else the one "
+                        "'swladder tune' chose for this machine)")
     parser.add_argument("--timings", action="store_true",
                         help="print the seconds spent searching and aligning on standard error")
 
@@ -224,6 +227,65 @@ def _run_stages(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- tune --------------------------------------------------------------------------
+
+
+def _add_tune(subparsers: argparse._SubParsersAction) -> None:
+    parser = _subcommand(
+        subparsers, "tune", _run_tune,
+        help="time every kernel on this machine and cache the fastest per stage",
+        description="Checks every kernel of each stage that has a choice on this CPU against the reference, "
+        "times them on a short synthetic search (medians of alternating runs, a few seconds in all) and caches "
+        "the fastest per stage in $XDG_CACHE_HOME/swladder/tune.json (default ~/.cache/swladder/), keyed by CPU "
+        "model, instruction sets and library version. Searches that name no kernel run the cached choice; the "
+        "first search on a machine without one tunes by itself. SWLADDER_TUNE=off makes searches skip the "
+        "cache and run built-in defaults; SWLADDER_KERNEL or --kernel force a kernel.",
+    )
+    parser.add_argument("--show", action="store_true",
+                        help="print what searches use now (the cached tuning, tuning first if there is none) "
+                        "instead of tuning again")
+
+
+def _run_tune(args: argparse.Namespace) -> int:
+    tuning = _tune.current_tuning() if args.show else _tune.tune()
+    key = tuning.key
+    print(f"cpu: {key['cpu_model']} ({key['vendor']} family {key['family']:#x} model {key['model']:#x})")
+    print(f"instruction sets: {key['features'] or 'none'}")
+    if tuning.source == "default":
+        print("tuning off (SWLADDER_TUNE=off, or another process was still tuning): built-in defaults")
+    else:
+        print(f"tune set: {tuning.cells / 1e6:.1f} M cells per search, {tuning.threads} thread(s), "
+              f"tuned {tuning.tuned_at}")
+    rows = [("stage", "kernel", "ms", "GCUPS", "vs fastest", "")]
+    for stage, choice in tuning.choices.items():
+        seconds = tuning.seconds.get(stage, {})
+        timed = [s for s in seconds.values() if s is not None]
+        fastest = min(timed) if timed else None
+        for kernel in key["kernels"][stage]:
+            spent = seconds.get(kernel)
+            mark = " ".join(word for word, on in (("chosen", kernel == choice),
+                                                   ("default", kernel == tuning.defaults.get(stage)),
+                                                   ("UNVERIFIED", kernel in seconds and spent is None)) if on)
+            if spent is None:
+                rows.append((stage, kernel, "-", "-", "-", mark))
+            else:
+                rows.append((stage, kernel, f"{spent * 1e3:.2f}", f"{tuning.cells / spent / 1e9:.2f}",
+                             f"{spent / fastest:.3f}", mark))
+    if len(rows) == 1:
+        print("no stage has a choice of kernels on this CPU")
+    else:
+        widths = [max(len(row[column]) for row in rows) for column in range(5)]
+        for row in rows:
+            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[5])
+    if tuning.path:
+        print(f"cached in {tuning.path}")
+    elif tuning.source != "default":
+        print("not cached (the cache folder cannot be written): kept for this process only")
+    if not args.show and _tune.tune_mode() == "off":
+        print("note: SWLADDER_TUNE=off: searches ignore this tuning and run the built-in defaults")
+    return 0
+
+
 # --- ladder ------------------------------------------------------------------------
 
 
@@ -280,7 +342,9 @@ def _run_ladder(args: argparse.Namespace) -> int:
 
 # --- The command ---------------------------------------------------------------------
 
-SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_search, _add_verify, _add_stages, _add_ladder]
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_search, _add_verify, _add_stages, _add_tune, _add_ladder,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -302,10 +366,20 @@ def _error(message: object) -> int:
     return EXIT_BAD_INPUT
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    # Warnings of the package (an unwritable tuning cache) as one line, the
+    # way the command says everything else.
+    text = " ".join(str(message).split())
+    print(text if text.startswith(f"{PROG}:") else f"{PROG}: warning: {text}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _tune.set_announcer(lambda text: print(f"{PROG}: {text}", file=sys.stderr, flush=True))
     try:
-        return args.run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return args.run(args)
     except BrokenPipeError:
         # The reader went away (| head): stop quietly, like any Unix filter.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -315,3 +389,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 128 + 2
     except (ValueError, OSError) as error:
         return _error(error)
+    finally:
+        _tune.set_announcer(None)

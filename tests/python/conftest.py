@@ -5,15 +5,28 @@ free gap opening or extension, the largest penalties)."""
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
+import os
 import random
+import shutil
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-import swladder
+# Searches that name no kernel would tune this machine and cache the result in
+# the user's cache folder: the suite runs with tuning off (the built-in
+# defaults) and, should a test turn it on, a cache folder of its own. Set
+# before swladder is imported; subprocesses inherit both. test_tune.py turns
+# tuning on with a temporary XDG_CACHE_HOME per test.
+os.environ["SWLADDER_TUNE"] = "off"
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="swladder-test-cache-")
+atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], ignore_errors=True)
+
+import swladder  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "data"

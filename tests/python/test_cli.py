@@ -103,7 +103,7 @@ def test_verify_exits_1_when_a_rung_fails(monkeypatch, capsys):
 def test_help_lists_the_subcommands():
     done = run_cli("--help")
     assert done.returncode == 0
-    for command in ("search", "verify", "stages"):
+    for command in ("search", "verify", "stages", "tune"):
         assert command in done.stdout
     assert run_cli("search", "--help").returncode == 0
 
@@ -113,7 +113,7 @@ def test_subcommands_are_one_list_to_extend():
     parser = cli.build_parser()
     for action in parser._subparsers._group_actions:
         names += list(action.choices)
-    assert names == ["search", "verify", "stages", "ladder"]
+    assert names == ["search", "verify", "stages", "tune", "ladder"]
     assert len(cli.SUBCOMMANDS) == len(names)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .._stages import stage_info
+from .._tune import describe_selection
 from . import candidates
 from .candidates import Candidate, Outcome, rung_candidates, select_candidates
 from .inputs import Inputs, load_inputs
@@ -50,6 +51,9 @@ def run_ladder(query_path: str, db_path: str, *, threads: int | None = None, run
     chosen = candidates.select_candidates(rungs, peers)
     stage_kernels = {info["name"]: info["kernels"] for info in stage_info()}
 
+    # Before anything is timed: the first search on an untuned machine tunes.
+    kernel_choice = describe_selection()
+    say(f"ladder: kernels: {kernel_choice}")
     say(f"ladder: {len(inputs.queries)} queries ({inputs.query_residues} residues) against "
         f"{len(inputs.subjects)} sequences ({inputs.prefix_residues[-1]} residues), "
         f"{threads_all} thread(s) for threaded rungs")
@@ -105,7 +109,7 @@ def run_ladder(query_path: str, db_path: str, *, threads: int | None = None, run
 
     fill_speedups(rows)
     report = {
-        "machine": machine_info(),
+        "machine": {**machine_info(), "kernel_choice": kernel_choice},
         "config": {
             "query": str(query_path),
             "database": str(db_path),

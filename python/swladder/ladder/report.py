@@ -109,6 +109,7 @@ def format_markdown(report: dict[str, Any]) -> str:
         f"Python {machine['python']}, {machine['date']}.",
         f"{config['queries']} queries ({config['query_residues']} residues) against {config['subjects']} sequences "
         f"({config['subject_residues']} residues), BLOSUM62 11/1, {config['threads']} threads for threaded rungs.",
+        *([f"Kernels: {machine['kernel_choice']}."] if machine.get("kernel_choice") else []),
         "",
         "| " + " | ".join(header) + " |",
         "|" + "|".join("---" for _ in header) + "|",
