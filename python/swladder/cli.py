@@ -11,6 +11,7 @@ stderr and exit status 2, as argparse does for bad arguments.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -166,15 +167,6 @@ def _run_hits(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _dask_client(args: argparse.Namespace):  # -> distributed.Client
-    from distributed import Client, LocalCluster
-
-    if args.scheduler is not None:
-        return Client(args.scheduler)
-    cluster = LocalCluster(n_workers=args.dask_workers, threads_per_worker=1, processes=True)
-    return Client(cluster)
-
-
 def _run_distributed(args: argparse.Namespace, out: TextIO) -> int:
     """The search on a Dask cluster: the same output as without one."""
     if args.database == "-":
@@ -182,32 +174,38 @@ def _run_distributed(args: argparse.Namespace, out: TextIO) -> int:
     if args.stage == "python_multiprocessing":
         raise ValueError("the python_multiprocessing stage cannot run inside Dask workers: choose another --stage")
     try:
+        from distributed import Client, LocalCluster
+
         from . import distributed as swladder_distributed
-    except ImportError as error:
-        raise ValueError(str(error)) from None
+    except ImportError:
+        raise ValueError("a search on a Dask cluster needs dask and distributed: pip install 'swladder[dask]'") from None
     _output.parse_outfmt(args.outfmt)
     _core.check_scoring(args.matrix, args.gap_open, args.gap_extend)
     if not args.chunk > 0:
         raise ValueError(f"--chunk must be positive, got {args.chunk:g}")
     queries = _read_queries(args.query)
     started = time.perf_counter()
-    with _dask_client(args) as client:
-        link = getattr(client, "dashboard_link", None)
-        if link:
-            print(f"{PROG}: Dask dashboard: {link}", file=sys.stderr, flush=True)
+    with contextlib.ExitStack() as stack:
+        if args.scheduler is not None:
+            client = stack.enter_context(Client(args.scheduler))
+        else:
+            cluster = stack.enter_context(LocalCluster(n_workers=args.dask_workers, threads_per_worker=1,
+                                                       processes=True))
+            client = stack.enter_context(Client(cluster))
+        if client.dashboard_link:
+            print(f"{PROG}: Dask dashboard: {client.dashboard_link}", file=sys.stderr, flush=True)
+        on_terminal = sys.stderr.isatty()
 
         def progress(done: int, total: int) -> None:
-            print(f"{PROG}: searched {done} of {total} shards", file=sys.stderr, flush=True)
+            # One line rewritten in place on a terminal; a line per shard in a log.
+            end = "\n" if not on_terminal or done == total else "\r"
+            print(f"{PROG}: searched {done} of {total} shards", end=end, file=sys.stderr, flush=True)
 
         results = swladder_distributed.hits_of_records(
             queries, args.database, client=client, k=args.top or _hits.DEFAULT_MAX_TARGET_SEQS, evalue=args.evalue,
             matrix=args.matrix, gap_open=args.gap_open, gap_extend=args.gap_extend,
             threads=args.threads if args.threads is not None else 1, stage=args.stage,
             chunk=max(1, int(args.chunk * 1e6)), kernel=args.kernel, shards=args.shards, progress=progress)
-        if args.dask_workers is not None:
-            cluster = client.cluster
-            client.close()
-            cluster.close()
     if args.timings:
         print(f"{PROG}: timings: search and align on the cluster {time.perf_counter() - started:.3f} s",
               file=sys.stderr)
