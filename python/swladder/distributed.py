@@ -41,6 +41,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 from . import _hits
 from ._hits import DEFAULT_CHUNK_RESIDUES, DEFAULT_MAX_TARGET_SEQS, QueryHits, QuerySource, SearchSettings, _Kept
+from ._fasta import Database
 from ._search import MatrixName
 from ._shards import MANIFEST_NAME, Shard, byte_ranges, manifest_path, read_manifest, write_shards
 
@@ -147,6 +148,11 @@ def _submit(query_list: list[tuple[str, str, str]], database: ShardSource, clien
             gap_open: int = 11, gap_extend: int = 1, threads: int | None = 1, stage: str = "auto",
             chunk: int = DEFAULT_CHUNK_RESIDUES, kernel: str | None = None, shards: int | None = None,
             split_every: int = DEFAULT_SPLIT_EVERY, _delay: float = 0.0) -> _Submitted:
+    if isinstance(database, Database) or (
+            not isinstance(database, (str, os.PathLike))
+            and any(isinstance(item, tuple) or not isinstance(item, (str, os.PathLike, Shard)) for item in database)):
+        raise TypeError("a Dask search reads its database from files on the workers: give a FASTA file, a shard "
+                        "directory written by write_shards, or a list of FASTA files (not a Database or sequences)")
     settings = _hits.search_settings(k=k, evalue=evalue, matrix=matrix, gap_open=gap_open, gap_extend=gap_extend,
                                      threads=threads, stage=stage, chunk=chunk, kernel=kernel)
     split_every = int(split_every)

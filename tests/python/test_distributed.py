@@ -10,6 +10,7 @@ Without dask and distributed these tests skip, and fail under CI=true
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import shutil
@@ -21,7 +22,7 @@ import time
 import pytest
 
 import swladder
-from swladder import _hits, _shards
+from swladder import _shards, cli
 
 from conftest import DATA
 
@@ -244,6 +245,10 @@ def test_missing_shards_and_gzip_byte_ranges_are_clear_errors(client, shard_dirs
         swd.hits(str(QUERIES), str(packed), client=client, shards=2)
     with pytest.raises(ValueError, match="at least 1"):
         swd.hits(str(QUERIES), str(DATABASE), client=client, k=0)
+    with pytest.raises(TypeError, match="files on the workers"):
+        swd.hits(str(QUERIES), swladder.Database(str(DATABASE)), client=client)
+    with pytest.raises(TypeError, match="files on the workers"):
+        swd.hits(str(QUERIES), [("s1", "MKV")], client=client)
 
 
 def test_a_changed_shard_file_is_named(client, shard_dirs, tmp_path):
@@ -256,32 +261,36 @@ def test_a_changed_shard_file_is_named(client, shard_dirs, tmp_path):
         swd.hits(str(QUERIES), str(copy), client=client, k=5)
 
 
-def test_the_search_command_on_a_cluster(client, shard_dirs):
+def tabular(results, database) -> str:
+    out = io.StringIO()
+    swladder.write_hits(results, out, "7 qseqid sseqid score evalue bitscore btop", database=str(database))
+    return out.getvalue()
+
+
+def test_the_search_command_on_a_cluster(client, one_machine, shard_dirs, capsys):
     address = client.scheduler.address
-    local = subprocess.run([sys.executable, "-m", "swladder", "search", str(QUERIES), str(DATABASE), "-k", "3",
-                            "-outfmt", "7 qseqid sseqid score evalue bitscore btop"],
-                           capture_output=True, text=True, timeout=300)
-    assert local.returncode == 0, local.stderr
     for database, extra in ((DATABASE, ["--shards", "3"]), (shard_dirs[7], [])):
-        done = subprocess.run([sys.executable, "-m", "swladder", "search", str(QUERIES), str(database), "-k", "3",
-                               "-outfmt", "7 qseqid sseqid score evalue bitscore btop", "--scheduler", address,
-                               *extra], capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stderr
-        assert done.stdout.replace(str(shard_dirs[7]), str(DATABASE)) == local.stdout
-        assert "searched 0 of" in done.stderr and ("searched 3 of 3" in done.stderr or "searched 7 of 7" in done.stderr)
-    bad = subprocess.run([sys.executable, "-m", "swladder", "search", str(QUERIES), str(DATABASE), "--outfmt",
-                          "score", "--scheduler", address], capture_output=True, text=True, timeout=300)
-    assert bad.returncode == 2 and "score" in bad.stderr
+        status = cli.main(["search", str(QUERIES), str(database), "-k", "5", "-outfmt",
+                           "7 qseqid sseqid score evalue bitscore btop", "--scheduler", address, *extra])
+        captured = capsys.readouterr()
+        assert status == 0, captured.err
+        assert captured.out == tabular(one_machine(5), database)
+        shards = 3 if extra else 7
+        assert f"searched 0 of {shards} shards" in captured.err and f"searched {shards} of {shards}" in captured.err
+    assert cli.main(["search", str(QUERIES), str(DATABASE), "--outfmt", "score", "--scheduler", address]) == 2
+    assert "score" in capsys.readouterr().err
+    assert cli.main(["search", str(QUERIES), "-", "--scheduler", address]) == 2
+    assert "standard input" in capsys.readouterr().err
 
 
-def test_a_local_cluster_from_the_command_line(tmp_path):
+def test_a_local_cluster_from_the_command_line(one_machine):
     require_dask()
-    local = subprocess.run([sys.executable, "-m", "swladder", "search", str(QUERIES), str(DATABASE), "-k", "2"],
-                           capture_output=True, text=True, timeout=300)
-    done = subprocess.run([sys.executable, "-m", "swladder", "search", str(QUERIES), str(DATABASE), "-k", "2",
-                           "--dask-workers", "1"], capture_output=True, text=True, timeout=300)
+    done = subprocess.run([sys.executable, "-m", "swladder", "search", str(QUERIES), str(DATABASE), "-k", "5",
+                           "-outfmt", "7 qseqid sseqid score evalue bitscore btop", "--dask-workers", "1"],
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert done.stdout == local.stdout
+    assert done.stdout == tabular(one_machine(5), DATABASE)
+    assert "Dask dashboard" in done.stderr
 
 
 def test_a_worker_killed_mid_search_loses_nothing(client, one_machine):
