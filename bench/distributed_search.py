@@ -14,7 +14,7 @@ one's median wall time and the ratios (issue 13's targets: 2 workers at least
 distributed results are checked equal to the one-machine ones first. Not a
 test: run it by hand (apt-get install plast-example; pip install '.[dask]').
 
-Usage: bench/distributed_search.py [--rounds 3] [--k 10] [--shards 8]
+Usage: bench/distributed_search.py [--rounds 3] [--k 10] [--shards 8] [--query FASTA] [--db FASTA]
 """
 
 from __future__ import annotations
@@ -49,7 +49,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--shards", type=int, default=8, help="byte ranges of the database (default: %(default)s)")
-    parser.add_argument("--example", type=Path, default=EXAMPLE, help="folder of query.fa.gz and tursiops.fa.gz")
+    parser.add_argument("--query", type=Path, default=EXAMPLE / "query.fa.gz", help="queries (default: %(default)s)")
+    parser.add_argument("--db", type=Path, default=EXAMPLE / "tursiops.fa.gz", help="database (default: %(default)s)")
     args = parser.parse_args()
 
     from distributed import Client, LocalCluster
@@ -57,8 +58,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         queries = Path(folder) / "query.fa"
         database = Path(folder) / "tursiops.fa"
-        queries.write_bytes(gzip.decompress((args.example / "query.fa.gz").read_bytes()))
-        database.write_bytes(gzip.decompress((args.example / "tursiops.fa.gz").read_bytes()))
+        # Byte ranges need an uncompressed file: gunzip both (plain files are copied as they are).
+        for source, target in ((args.query, queries), (args.db, database)):
+            data = source.read_bytes()
+            target.write_bytes(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
         query_records = swladder.read_fasta(queries)
 
         clusters = {count: LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None)
@@ -66,7 +69,7 @@ def main() -> int:
         clients = {count: Client(cluster) for count, cluster in clusters.items()}
         try:
             runs = {
-                "one machine, 1 thread": lambda: swladder.hits(query_records, str(database), k=args.k, threads=1),
+                "one machine, 1 thread": lambda: swladder.hits(str(queries), str(database), k=args.k, threads=1),
                 **{f"Dask, {count} worker{'s' if count > 1 else ''} x 1 thread":
                    (lambda count=count: swd.hits(str(queries), str(database), client=clients[count], k=args.k,
                                                  shards=args.shards))

@@ -148,6 +148,8 @@ def _submit(query_list: list[tuple[str, str, str]], database: ShardSource, clien
             gap_open: int = 11, gap_extend: int = 1, threads: int | None = 1, stage: str = "auto",
             chunk: int = DEFAULT_CHUNK_RESIDUES, kernel: str | None = None, shards: int | None = None,
             split_every: int = DEFAULT_SPLIT_EVERY, _delay: float = 0.0) -> _Submitted:
+    if not isinstance(database, (str, os.PathLike, Database)):
+        database = list(database)
     if isinstance(database, Database) or (
             not isinstance(database, (str, os.PathLike))
             and any(isinstance(item, tuple) or not isinstance(item, (str, os.PathLike, Shard)) for item in database)):
