@@ -19,10 +19,11 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 import swladder
-from swladder import _shards, cli
+from swladder import _hits, _shards, cli
 
 from conftest import DATA
 
@@ -76,6 +77,34 @@ def test_sharding_gzip_and_more_shards_than_sequences(tmp_path):
     manifest = _shards.write_shards(packed, 5, tmp_path / "out")
     assert [entry["sequences"] for entry in manifest["shards"]] == [1, 1]
     assert fasta_records(tmp_path / "out" / manifest["shards"][0]["file"]) == [("a", "one", "MKV")]
+
+
+def test_merging_runs_of_chunks_in_a_tree_equals_one_pass():
+    # Each piece numbers its subjects from 0; the merge shifts the second by the first's sequences.
+    rng = np.random.default_rng(11)
+    count = 60
+    names = [f"s{i}" for i in range(count)]
+    sequences = ["".join(rng.choice(list("ACDEFGHIKLMNPQRSTVWY"), size=rng.integers(1, 30))) for _ in range(count)]
+    scores = rng.integers(0, 5, size=count).astype(np.int32)  # many ties and zeros
+    evalues = np.where(scores > 1, 1.0 / (scores + 1.0), 1.0)
+
+    def kept_of(start, stop, k):
+        part = swladder.Database(list(zip(names[start:stop], sequences[start:stop])))
+        return _hits._keep_best(_hits._Kept(), k, scores[start:stop], evalues[start:stop], part,
+                                [f"about {name}" for name in names[start:stop]], 0), stop - start
+
+    for k in (1, 4, 100):
+        one, _ = kept_of(0, count, k)
+        for size in (1, 7, 13):
+            level = [kept_of(start, min(count, start + size), k) for start in range(0, count, size)]
+            while len(level) > 1:  # pairs of neighbours, as the merge tree takes them
+                level = [(_hits.merge_kept(level[at][0], level[at + 1][0], k, level[at][1]),
+                          level[at][1] + level[at + 1][1]) if at + 1 < len(level) else level[at]
+                         for at in range(0, len(level), 2)]
+            merged = level[0][0]
+            assert merged.index.tolist() == one.index.tolist()
+            assert merged.names == one.names and merged.sequences == one.sequences
+            assert merged.descriptions == one.descriptions
 
 
 def read_ranges(path, count, block_size=64) -> list[list[tuple[str, str, str]]]:
