@@ -211,7 +211,10 @@ def submit_hits(
     _delay: float = 0.0,
 ) -> distributed.Future:
     """hits(), submitted: a Future of its list of QueryHits (watch it with
-    ``distributed.progress``; ``.result()`` waits for it)."""
+    ``distributed.progress``; ``.result()`` waits for it). Returns once one
+    short task has listed the shards where the files are (that is where a
+    missing manifest or a gzip file for byte ranges raises); the search
+    itself runs in the background."""
     client = client if client is not None else distributed.get_client()
     return _submit(_hits._queries(queries), database, client, k=k, evalue=evalue, matrix=matrix, gap_open=gap_open,
                    gap_extend=gap_extend, threads=threads, stage=stage, chunk=chunk, kernel=kernel, shards=shards,
