@@ -64,7 +64,7 @@ def main() -> int:
             target.write_bytes(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
         query_records = swladder.read_fasta(queries)
 
-        clusters = {count: LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None)
+        clusters = {count: LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=":0")
                     for count in (1, 2)}
         clients = {count: Client(cluster) for count, cluster in clusters.items()}
         try:

@@ -167,7 +167,7 @@ def client():
     require_dask()
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
     dask_client = Client(cluster)
     yield dask_client
     dask_client.close()
