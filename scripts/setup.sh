@@ -4,7 +4,8 @@
 # .venv (pip). Safe to run again: every step is idempotent.
 # Usage: scripts/setup.sh [--peers]   (--peers adds valgrind for the ladder)
 # The test oracles are always installed: ssearch36 (fasta3) and blastp and
-# makeblastdb (ncbi-blast+), whose tests fail under CI=true without them.
+# makeblastdb (ncbi-blast+), whose tests fail under CI=true without them; so
+# does the dask extra (dask, distributed) for the tests of the Dask search.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,6 +40,6 @@ if [[ ! -x .venv/bin/python ]]; then
   echo "==> python3 -m venv .venv"
   python3 -m venv .venv
 fi
-echo "==> pip install .[test,ladder]"
+echo "==> pip install .[test,ladder,dask]"
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q ".[test,ladder]"
+.venv/bin/python -m pip install -q ".[test,ladder,dask]"

@@ -146,32 +146,56 @@ def fasta_chunks(path: PathLike, residue_budget: int) -> Iterator[tuple[Database
     whole in memory."""
     path = os.fsdecode(os.fspath(path))
     stream, source = _open_fasta_stream(path)
-    parser = _core.FastaParser(source)
-    block_size = min(READ_BLOCK, max(4096, residue_budget))
     try:
-        while True:
-            try:
-                block = stream.read(block_size)
-            except (EOFError, gzip.BadGzipFile, zlib_error()) as error:
-                raise ValueError(f"FASTA file '{source}' is not a valid gzip file ({error})") from None
-            except OSError as error:
-                raise type(error)(f"error reading FASTA file '{source}': {error.strerror or error}") from None
-            if block:
-                parser.feed(block)
-            else:
-                parser.finish()
-            if parser.complete_records and (not block or parser.complete_residues >= residue_budget):
-                core_db, descriptions = parser.take_database()
-                chunk = Database(core_db)
-                del core_db
-                yield chunk, descriptions
-                # Let the consumer's release of this chunk free it before the next is read.
-                del chunk, descriptions
-            if not block:
-                return
+        yield from parse_chunks(stream_blocks(stream, source, read_block_size(residue_budget)), source, residue_budget)
     finally:
         if stream is not getattr(sys.stdin, "buffer", None) and stream is not sys.stdin:
             stream.close()
+
+
+def read_block_size(residue_budget: int) -> int:
+    return min(READ_BLOCK, max(4096, residue_budget))
+
+
+def stream_blocks(stream: IO[bytes], source: str, block_size: int) -> Iterator[bytes]:
+    """The bytes of a stream, ``block_size`` at a time, read errors named by ``source``."""
+    while True:
+        try:
+            block = stream.read(block_size)
+        except (EOFError, gzip.BadGzipFile, zlib_error()) as error:
+            raise ValueError(f"FASTA file '{source}' is not a valid gzip file ({error})") from None
+        except OSError as error:
+            raise type(error)(f"error reading FASTA file '{source}': {error.strerror or error}") from None
+        if not block:
+            return
+        yield block
+
+
+def parse_chunks(blocks: Iterable[bytes], source: str, residue_budget: int,
+                 records: bool = False) -> Iterator[Any]:
+    """Consecutive runs of the records of FASTA text given in blocks, each of
+    about ``residue_budget`` residues: (Database, descriptions), or with
+    ``records`` lists of (name, description, sequence) as written."""
+    parser = _core.FastaParser(source)
+    ended = False
+    block_iterator = iter(blocks)
+    while not ended:
+        block = next(block_iterator, b"")
+        ended = not block
+        if block:
+            parser.feed(block)
+        else:
+            parser.finish()
+        if parser.complete_records and (ended or parser.complete_residues >= residue_budget):
+            if records:
+                yield parser.take_records()
+                continue
+            core_db, descriptions = parser.take_database()
+            chunk = Database(core_db)
+            del core_db
+            yield chunk, descriptions
+            # Let the consumer's release of this chunk free it before the next is read.
+            del chunk, descriptions
 
 
 def zlib_error() -> type[Exception]:
@@ -268,6 +292,25 @@ def _keep_best(kept: _Kept, k: int, scores: npt.NDArray[np.int32], rank_evalues:
     return merged
 
 
+def merge_kept(first: _Kept, second: _Kept, k: int, offset: int = 0) -> _Kept:
+    """The k best of two sets of kept hits of one query, the second's
+    database positions shifted by ``offset`` (the sequences before it that
+    the first's numbering covers). Both must be ranked with the same
+    provisional database size."""
+    all_evalue = np.concatenate([first.rank_evalue, second.rank_evalue])
+    all_score = np.concatenate([first.score, second.score])
+    all_index = np.concatenate([first.index, second.index + offset])
+    best = rank_order(all_evalue, all_score, all_index)[:k]
+    merged = _Kept(all_evalue[best], all_score[best], all_index[best])
+    boundary = len(first.score)
+    for position in best.tolist():
+        source, at = (first, position) if position < boundary else (second, position - boundary)
+        merged.names.append(source.names[at])
+        merged.descriptions.append(source.descriptions[at])
+        merged.sequences.append(source.sequences[at])
+    return merged
+
+
 def _statistics() -> Any:
     from . import _statistics
 
@@ -330,6 +373,42 @@ def hits_of_records(
     ``timings``, if given, receives the seconds spent reading and searching
     ("search") and aligning the final hits ("align")."""
     started = time.perf_counter()
+    settings = search_settings(k=k, evalue=evalue, matrix=matrix, gap_open=gap_open, gap_extend=gap_extend,
+                               threads=threads, stage=stage, chunk=chunk, kernel=kernel)
+    kept, db_residues, db_sequences = search_chunks(query_list, _database_chunks(database, settings.chunk), settings)
+    searched = time.perf_counter()
+    results = finish_all(query_list, kept, db_residues, db_sequences, settings)
+    if timings is not None:
+        timings["search"] = searched - started
+        timings["align"] = time.perf_counter() - searched
+    return results
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchSettings:
+    """The checked parameters of a search, as every step of it needs them
+    (plain values: a Dask task receives them pickled)."""
+
+    k: int
+    evalue: float | None  # the cut-off; None: none (no statistics)
+    with_statistics: bool
+    matrix: str
+    gap_open: int
+    gap_extend: int
+    threads: int | None
+    thread_count: int
+    stage: str
+    chunk: int
+    kernel: str | None
+
+    def search_options(self) -> dict[str, Any]:
+        return dict(stage=self.stage, matrix=self.matrix, gap_open=self.gap_open, gap_extend=self.gap_extend,
+                    threads=self.threads, kernel=self.kernel)
+
+
+def search_settings(*, k: int, evalue: float | None, matrix: MatrixName, gap_open: int, gap_extend: int,
+                    threads: int | None, stage: str, chunk: int, kernel: str | None) -> SearchSettings:
+    """The parameters of hits(), checked (ValueError says what is wrong)."""
     k = int(k)
     if k < 1:
         raise ValueError(f"k (max_target_seqs) must be at least 1, got {k}")
@@ -340,8 +419,7 @@ def hits_of_records(
     gap_open, gap_extend = penalties(gap_open, gap_extend)
     _core.check_scoring(matrix_name, gap_open, gap_extend)
     thread_count = threads_argument(threads)
-    stats = _statistics()
-    with_statistics = stats.karlin_altschul(matrix_name, gap_open, gap_extend) is not None
+    with_statistics = _statistics().karlin_altschul(matrix_name, gap_open, gap_extend) is not None
     if evalue is not None:
         evalue = float(evalue)
         if not with_statistics:
@@ -353,36 +431,48 @@ def hits_of_records(
             raise ValueError(f"the E-value cut-off must be positive, got {evalue}")
     elif with_statistics:
         evalue = DEFAULT_EVALUE
+    return SearchSettings(k, evalue, with_statistics, matrix_name, gap_open, gap_extend, threads, thread_count,
+                          stage, chunk, kernel)
+
+
+def search_chunks(query_list: Sequence[tuple[str, str, str]], chunks: Iterable[tuple[Database, list[str]]],
+                  settings: SearchSettings) -> tuple[list[_Kept], int, int]:
+    """Every query against every chunk: the ``k`` best hits of each query,
+    ranked with the provisional database size and numbered from 0 at the first
+    chunk, and the residues and sequences read."""
+    stats = _statistics()
+    options = settings.search_options()
     kept = [_Kept() for _ in query_list]
     db_residues = 0
     db_sequences = 0
-    options = dict(stage=stage, matrix=matrix_name, gap_open=gap_open, gap_extend=gap_extend, threads=threads,
-                   kernel=kernel)
-    for chunk_db, descriptions in _database_chunks(database, chunk):
+    for chunk_db, descriptions in chunks:
         lengths = chunk_db.lengths
         scores = rank_evalues = None
         for number, (_, _, sequence) in enumerate(query_list):
             scores = search_detailed(sequence, chunk_db, **options).scores
-            if with_statistics:
+            if settings.with_statistics:
                 _, rank_evalues = stats.bit_scores_and_evalues(
                     scores, len(sequence), lengths, _PROVISIONAL_RESIDUES, _PROVISIONAL_SEQUENCES,
-                    matrix_name, gap_open, gap_extend)
+                    settings.matrix, settings.gap_open, settings.gap_extend)
             else:
                 rank_evalues = np.full(len(scores), np.nan)
-            kept[number] = _keep_best(kept[number], k, scores, rank_evalues, chunk_db, descriptions, db_sequences)
+            kept[number] = _keep_best(kept[number], settings.k, scores, rank_evalues, chunk_db, descriptions,
+                                      db_sequences)
         db_residues += chunk_db.total_residues
         db_sequences += len(chunk_db)
         del chunk_db, descriptions, lengths, scores, rank_evalues  # free this chunk before the next is read
-    searched = time.perf_counter()
-    results = [
-        _finish(name, description, sequence, best, evalue, db_residues, db_sequences, matrix_name, gap_open,
-                gap_extend, thread_count)
+    return kept, db_residues, db_sequences
+
+
+def finish_all(query_list: Sequence[tuple[str, str, str]], kept: Sequence[_Kept], db_residues: int,
+               db_sequences: int, settings: SearchSettings) -> list[QueryHits]:
+    """The QueryHits of each query from its kept hits, with E-values for a
+    database of ``db_residues`` residues in ``db_sequences`` sequences."""
+    return [
+        _finish(name, description, sequence, best, settings.evalue, db_residues, db_sequences, settings.matrix,
+                settings.gap_open, settings.gap_extend, settings.thread_count)
         for (name, description, sequence), best in zip(query_list, kept)
     ]
-    if timings is not None:
-        timings["search"] = searched - started
-        timings["align"] = time.perf_counter() - searched
-    return results
 
 
 def _finish(name: str, description: str, query: str, kept: _Kept, cutoff: float | None, db_residues: int,

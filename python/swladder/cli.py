@@ -11,8 +11,10 @@ stderr and exit status 2, as argparse does for bad arguments.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Callable, Sequence, TextIO
@@ -109,6 +111,18 @@ def _add_search(subparsers: argparse._SubParsersAction) -> None:
                         "'swladder tune' chose for this machine)")
     parser.add_argument("--timings", action="store_true",
                         help="print the seconds spent searching and aligning on standard error")
+    cluster = parser.add_argument_group(
+        "on a Dask cluster (needs the dask extra: pip install 'swladder[dask]')",
+        "Each shard of the database is a task; DATABASE is then a directory written by 'swladder shard' or an "
+        "uncompressed FASTA file that every worker reads at that path, searched in --shards byte ranges. "
+        "Each task searches with --threads threads (default 1).")
+    where = cluster.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="search on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786)")
+    where.add_argument("--dask-workers", type=_positive_int, default=None, metavar="N",
+                       help="start a local Dask cluster of N worker processes (1 thread each) and search on it")
+    cluster.add_argument("--shards", type=_positive_int, default=None, metavar="N",
+                         help="byte ranges to split a FASTA database into (default: one per worker thread)")
 
 
 def _read_queries(path: str) -> list[tuple[str, str, str]]:
@@ -156,16 +170,93 @@ def _run_hits(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _run_distributed(args: argparse.Namespace, out: TextIO) -> int:
+    """The search on a Dask cluster: the same output as without one."""
+    if args.database == "-":
+        raise ValueError("a Dask search reads the database on the workers: give its path, not standard input")
+    if args.stage == "python_multiprocessing":
+        raise ValueError("the python_multiprocessing stage cannot run inside Dask workers: choose another --stage")
+    try:
+        from distributed import Client, LocalCluster
+
+        from . import distributed as swladder_distributed
+    except ImportError:
+        raise ValueError("a search on a Dask cluster needs dask and distributed: pip install 'swladder[dask]'") from None
+    _output.parse_outfmt(args.outfmt)
+    _core.check_scoring(args.matrix, args.gap_open, args.gap_extend)
+    if not args.chunk > 0:
+        raise ValueError(f"--chunk must be positive, got {args.chunk:g}")
+    queries = _read_queries(args.query)
+    started = time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        if args.scheduler is not None:
+            client = stack.enter_context(Client(args.scheduler))
+        else:
+            cluster = stack.enter_context(LocalCluster(n_workers=args.dask_workers, threads_per_worker=1,
+                                                       processes=True))
+            client = stack.enter_context(Client(cluster))
+        if client.dashboard_link:
+            print(f"{PROG}: Dask dashboard: {client.dashboard_link}", file=sys.stderr, flush=True)
+        on_terminal = sys.stderr.isatty()
+
+        def progress(done: int, total: int) -> None:
+            # One line rewritten in place on a terminal; a line per shard in a log.
+            end = "\n" if not on_terminal or done == total else "\r"
+            print(f"{PROG}: searched {done} of {total} shards", end=end, file=sys.stderr, flush=True)
+
+        results = swladder_distributed.hits_of_records(
+            queries, args.database, client=client, k=args.top or _hits.DEFAULT_MAX_TARGET_SEQS, evalue=args.evalue,
+            matrix=args.matrix, gap_open=args.gap_open, gap_extend=args.gap_extend,
+            threads=args.threads if args.threads is not None else 1, stage=args.stage,
+            chunk=max(1, int(args.chunk * 1e6)), kernel=args.kernel, shards=args.shards, progress=progress)
+    if args.timings:
+        print(f"{PROG}: timings: search and align on the cluster {time.perf_counter() - started:.3f} s",
+              file=sys.stderr)
+    _output.write_hits(results, out, args.outfmt, database=args.database)
+    return 0
+
+
 def _run_search(args: argparse.Namespace) -> int:
     if args.query == "-" and args.database == "-":
         raise ValueError("standard input can be the query or the database, not both")
-    run = _run_scores if args.outfmt.strip() == "score" else _run_hits
+    on_dask = args.scheduler is not None or args.dask_workers is not None
+    if args.shards is not None and not on_dask:
+        raise ValueError("--shards splits the database for a Dask search: give --scheduler or --dask-workers")
+    if on_dask and args.outfmt.strip() == "score":
+        raise ValueError("--outfmt score is not available on a Dask cluster: choose 6, 7, json or pairwise")
+    run = _run_distributed if on_dask else _run_scores if args.outfmt.strip() == "score" else _run_hits
     if args.out is None:
         status = run(args, sys.stdout)
         sys.stdout.flush()
         return status
     with open(args.out, "w", encoding="utf-8", errors="surrogateescape") as out:
         return run(args, out)
+
+
+# --- shard -------------------------------------------------------------------------
+
+
+def _add_shard(subparsers: argparse._SubParsersAction) -> None:
+    parser = _subcommand(
+        subparsers, "shard", _run_shard,
+        help="split a database into shards for a search on a Dask cluster",
+        description="Writes the records of DATABASE (FASTA, gzip allowed) into N FASTA files of about equal "
+        "residues in DIR, in database order, with manifest.json (each shard's first sequence in the database, "
+        "its sequences and residues). 'swladder search QUERIES DIR --scheduler ...' searches them.",
+    )
+    parser.add_argument("database", help="FASTA file of the database (gzip allowed)")
+    parser.add_argument("--shards", type=_positive_int, required=True, metavar="N", help="number of shards")
+    parser.add_argument("--out", required=True, metavar="DIR", help="directory to write (created if missing)")
+
+
+def _run_shard(args: argparse.Namespace) -> int:
+    from ._shards import write_shards
+
+    manifest = write_shards(args.database, args.shards, args.out)
+    shards = manifest["shards"]
+    print(f"wrote {len(shards)} shards of {manifest['sequences']} sequences and {manifest['residues']} residues "
+          f"(largest {max(shard['residues'] for shard in shards)}) to {args.out}")
+    return 0
 
 
 # --- verify ------------------------------------------------------------------------
@@ -343,7 +434,7 @@ def _run_ladder(args: argparse.Namespace) -> int:
 # --- The command ---------------------------------------------------------------------
 
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_search, _add_verify, _add_stages, _add_tune, _add_ladder,
+    _add_search, _add_shard, _add_verify, _add_stages, _add_tune, _add_ladder,
 ]
 
 

@@ -113,7 +113,7 @@ def test_subcommands_are_one_list_to_extend():
     parser = cli.build_parser()
     for action in parser._subparsers._group_actions:
         names += list(action.choices)
-    assert names == ["search", "verify", "stages", "tune", "ladder"]
+    assert names == ["search", "shard", "verify", "stages", "tune", "ladder"]
     assert len(cli.SUBCOMMANDS) == len(names)
 
 

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""The search on a Dask cluster against the one-machine search: every query
+of Debian's plast-example (71 proteins) against its whole Tursiops proteome,
+keeping the k best hits of each with their alignments, by
+
+  swladder.hits(..., threads=1)                                   one process, one thread
+  swladder.distributed.hits(..., client=1 worker x 1 thread)      a LocalCluster of one worker process
+  swladder.distributed.hits(..., client=2 workers x 1 thread)     a LocalCluster of two
+
+the database searched in --shards byte ranges of the gunzipped FASTA, in
+alternating rounds after one untimed warm-up search on each, reporting each
+one's median wall time and the ratios (issue 13's targets: 2 workers at least
+1.8x faster than 1, and 1 worker within 10% of the one-machine search). The
+distributed results are checked equal to the one-machine ones first. Not a
+test: run it by hand (apt-get install plast-example; pip install '.[dask]').
+
+Usage: bench/distributed_search.py [--rounds 3] [--k 10] [--shards 8] [--query FASTA] [--db FASTA]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import platform
+import re
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import swladder
+from swladder import distributed as swd
+
+EXAMPLE = Path("/usr/share/doc/plast-example/db")
+
+
+def cpu_model() -> str:
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        match = re.search(r"Model name:\s*(.+)", out)
+        return match.group(1).strip() if match else platform.processor()
+    except OSError:
+        return platform.processor()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds (0: only check the results agree)")
+    parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--shards", type=int, default=8, help="byte ranges of the database (default: %(default)s)")
+    parser.add_argument("--query", type=Path, default=EXAMPLE / "query.fa.gz", help="queries (default: %(default)s)")
+    parser.add_argument("--db", type=Path, default=EXAMPLE / "tursiops.fa.gz", help="database (default: %(default)s)")
+    args = parser.parse_args()
+
+    from distributed import Client, LocalCluster
+
+    with tempfile.TemporaryDirectory() as folder:
+        queries = Path(folder) / "query.fa"
+        database = Path(folder) / "tursiops.fa"
+        # Byte ranges need an uncompressed file: gunzip both (plain files are copied as they are).
+        for source, target in ((args.query, queries), (args.db, database)):
+            data = source.read_bytes()
+            target.write_bytes(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
+        query_records = swladder.read_fasta(queries)
+
+        clusters = {count: LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=":0")
+                    for count in (1, 2)}
+        clients = {count: Client(cluster) for count, cluster in clusters.items()}
+        try:
+            runs = {
+                "one machine, 1 thread": lambda: swladder.hits(str(queries), str(database), k=args.k, threads=1),
+                **{f"Dask, {count} worker{'s' if count > 1 else ''} x 1 thread":
+                   (lambda count=count: swd.hits(str(queries), str(database), client=clients[count], k=args.k,
+                                                 shards=args.shards))
+                   for count in (1, 2)},
+            }
+            reference = None
+            for name, run in runs.items():  # warm-up, and the results must agree
+                results = run()
+                if reference is None:
+                    reference = results
+                elif [query.hits for query in results] != [query.hits for query in reference]:
+                    raise SystemExit(f"{name}: results differ from the one-machine search")
+            times: dict[str, list[float]] = {name: [] for name in runs}
+            for round_number in range(args.rounds):
+                for name, run in runs.items():
+                    started = time.perf_counter()
+                    run()
+                    times[name].append(time.perf_counter() - started)
+                print(f"round {round_number + 1}: " + ", ".join(f"{name} {times[name][-1]:.2f} s" for name in runs),
+                      flush=True)
+        finally:
+            for client in clients.values():
+                client.close()
+            for cluster in clusters.values():
+                cluster.close()
+
+    if args.rounds < 1:
+        print(f"the {len(runs)} searches agree ({len(query_records)} queries, k={args.k}); --rounds 0: nothing timed")
+        return 0
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    print(f"\nCPU: {cpu_model()}; {len(query_records)} queries, k={args.k}, {args.shards} byte ranges, "
+          f"{args.rounds} rounds, medians:")
+    for name, value in medians.items():
+        print(f"  {name:32s} {value:8.2f} s")
+    one, dask1, dask2 = medians.values()
+    print(f"2 workers vs 1: {dask1 / dask2:.2f}x faster (target >= 1.8x)")
+    print(f"1 worker vs one machine: {dask1 / one:.3f} of its time (target <= 1.10)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
