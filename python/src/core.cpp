@@ -578,22 +578,47 @@ PYBIND11_MODULE(_core, m) {
 
   py::class_<swl::Database>(m, "Database", "An encoded protein database, built once and searched many times.")
       .def(py::init<>())
-      .def_static("from_fasta", &swl::Database::from_fasta, py::arg("path"))
       .def_static(
           "from_fasta_bytes",
           [](const py::bytes& content, const std::string& source) {
-            return swl::Database::from_records(swl::parse_fasta(std::string(content), source));
+            const std::string_view bytes = content;
+            py::gil_scoped_release release;
+            swl::FastaParser parser(source, swl::FastaParser::Keep::codes);
+            parser.feed(bytes);
+            parser.finish();
+            return parser.take_database();
           },
           py::arg("content"), py::arg("source"))
       .def_static("from_sequences", &swl::Database::from_sequences, py::arg("sequences"))
       .def_static("from_pairs", &swl::Database::from_pairs, py::arg("pairs"))
+      .def_static(
+          "from_fasta",
+          [](const std::string& path) {
+            py::gil_scoped_release release;
+            return swl::Database::from_fasta(path);
+          },
+          py::arg("path"))
       .def("__len__", &swl::Database::size)
       .def_property_readonly("names",
                              [](const swl::Database& db) {
                                py::list names;
-                               for (const auto& name : db.names()) names.append(text(name));
+                               for (std::size_t i = 0; i < db.size(); ++i) names.append(text(std::string(db.name(i))));
                                return names;
                              })
+      .def(
+          "name",
+          [](const swl::Database& db, std::size_t i) {
+            if (i >= db.size()) throw py::index_error("database index out of range");
+            return text(std::string(db.name(i)));
+          },
+          py::arg("index"), "The name of record i.")
+      .def(
+          "title",
+          [](const swl::Database& db, std::size_t i) {
+            if (i >= db.size()) throw py::index_error("database index out of range");
+            return text(std::string(db.title(i)));
+          },
+          py::arg("index"), "The title of record i: its FASTA header after '>' (name, space, description).")
       .def_property_readonly("lengths",
                              [](const swl::Database& db) {
                                std::vector<std::int64_t> lengths(db.size());
@@ -624,7 +649,11 @@ PYBIND11_MODULE(_core, m) {
   // file read a block at a time) and takes chunks of records as Databases,
   // so a database larger than memory is searched a chunk at a time.
   py::class_<swl::FastaParser>(m, "FastaParser", "FASTA text fed in pieces; complete records taken in chunks.")
-      .def(py::init<std::string>(), py::arg("source"))
+      .def(py::init([](const std::string& source, bool encode) {
+             return swl::FastaParser(source, encode ? swl::FastaParser::Keep::codes : swl::FastaParser::Keep::letters);
+           }),
+           py::arg("source"), py::arg("encode") = true,
+           "encode: keep residue codes, for take_database (else the letters as written, for take_records).")
       .def(
           "feed",
           [](swl::FastaParser& parser, const py::bytes& piece) {
@@ -634,23 +663,18 @@ PYBIND11_MODULE(_core, m) {
           },
           py::arg("piece"))
       .def("finish", &swl::FastaParser::finish)
+      .def("reserve", &swl::FastaParser::reserve, py::arg("residues"),
+           "Room for this many residues per chunk, so that a chunk's buffer never grows by copying itself.")
       .def_property_readonly("complete_residues", &swl::FastaParser::complete_residues)
       .def_property_readonly("complete_records", &swl::FastaParser::complete_records)
       .def("take_records", [](swl::FastaParser& parser) { return records_to_list(parser.take_records()); })
       .def(
           "take_database",
           [](swl::FastaParser& parser) {
-            std::vector<swl::FastaRecord> records = parser.take_records();
-            swl::Database db;
-            {
-              py::gil_scoped_release release;
-              db = swl::Database::from_records(records);
-            }
-            py::list descriptions;
-            for (const auto& record : records) descriptions.append(text(record.description));
-            return py::make_tuple(std::move(db), descriptions);
+            py::gil_scoped_release release;
+            return parser.take_database();
           },
-          "(Database, descriptions) of the complete records taken so far.");
+          "A Database of the complete records taken so far, built from the parser's own buffers (no copy).");
 
   m.def("stages", [] {
     py::list all;
