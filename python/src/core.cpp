@@ -154,16 +154,16 @@ constexpr std::chrono::milliseconds kSignalPoll{50};
 // ones run on the thread's SearchRunner while this thread checks every
 // kSignalPoll for a pending signal; on one (KeyboardInterrupt from Ctrl-C)
 // it sets the search's cancel flag, waits for the search to stop and raises
-// the signal's exception.
-swl::SearchResult run_interruptibly(double cells, swl::CancelFlag& cancel,
-                                    const std::function<swl::SearchResult()>& search) {
+// the signal's exception. Searches and alignments alike.
+template <typename Result>
+Result run_interruptibly(double cells, swl::CancelFlag& cancel, const std::function<Result()>& search) {
   // The database is immutable once built and the stages keep no state, so
   // other Python threads may run (and search) meanwhile.
   if (cells < kInterruptibleCells) {
     py::gil_scoped_release release;
     return search();
   }
-  swl::SearchResult result;
+  Result result;
   std::exception_ptr failure;
   bool interrupted = false;
   {
@@ -198,7 +198,7 @@ py::tuple search(const std::string& stage_name, const std::string& query, const 
   const auto query_codes = swl::encode(query, "query");
   swl::CancelFlag cancel;
   const double cells = static_cast<double>(query_codes.size()) * static_cast<double>(db.total_residues());
-  const swl::SearchResult result = run_interruptibly(
+  const swl::SearchResult result = run_interruptibly<swl::SearchResult>(
       cells, cancel, [&] { return stage.search(query_codes, db, scoring, {threads, kernel, &cancel}); });
   return py::make_tuple(to_array(result.scores), result.kernel, result.threads, result.rescored);
 }
@@ -463,11 +463,11 @@ py::tuple align_pair(const std::string& query, const std::string& subject, const
   const swl::Scoring scoring = swl::make_scoring(matrix, gap_open, gap_extend);
   const auto query_codes = swl::encode(query, "query");
   const auto subject_codes = swl::encode(subject, "subject");
-  swl::Alignment alignment;
-  {
-    py::gil_scoped_release release;
-    alignment = swl::align(query_codes, subject_codes, scoring);
-  }
+  swl::CancelFlag cancel;
+  const double cells = static_cast<double>(query_codes.size()) * static_cast<double>(subject_codes.size());
+  const swl::Alignment alignment = run_interruptibly<swl::Alignment>(cells, cancel, [&] {
+    return swl::align(query_codes, subject_codes, scoring, swl::kDefaultTracebackBudget, nullptr, &cancel);
+  });
   return alignment_tuple(alignment);
 }
 
@@ -484,11 +484,11 @@ py::list align_many(const std::string& query, const swl::Database& db, const std
     }
     records.push_back(static_cast<std::uint32_t>(index));
   }
-  std::vector<swl::Alignment> alignments;
-  {
-    py::gil_scoped_release release;
-    alignments = swl::align_many(query_codes, db, records, scoring, threads);
-  }
+  swl::CancelFlag cancel;
+  double cells = 0;
+  for (const std::uint32_t record : records) cells += static_cast<double>(query_codes.size()) * static_cast<double>(db.length(record));
+  const auto alignments = run_interruptibly<std::vector<swl::Alignment>>(
+      cells, cancel, [&] { return swl::align_many(query_codes, db, records, scoring, threads, &cancel); });
   py::list out;
   for (const auto& alignment : alignments) out.append(alignment_tuple(alignment));
   return out;
@@ -698,9 +698,9 @@ PYBIND11_MODULE(_core, m) {
         py::arg("gap_extend"),
         "(score, query_begin, query_end, subject_begin, subject_end, operations) of the optimal local alignment, "
         "0-based half-open; operations: M (aligned pair), I (query residue against a gap), D (subject residue "
-        "against a gap). The GIL is released while it runs.");
+        "against a gap). The GIL is released while it runs, and Ctrl-C stops it (KeyboardInterrupt).");
   m.def("align_many", &align_many, py::arg("query"), py::arg("database"), py::arg("indices"), py::arg("matrix"),
         py::arg("gap_open"), py::arg("gap_extend"), py::arg("threads"),
         "align() of the query with database records `indices`, in that order, on `threads` threads (<= 0: every "
-        "core), the GIL released.");
+        "core), the GIL released; Ctrl-C stops it (KeyboardInterrupt).");
 }
