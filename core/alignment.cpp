@@ -52,6 +52,14 @@ std::vector<std::int8_t> query_profile(std::span<const std::uint8_t> query, cons
   return profile;
 }
 
+// Each pass polls the cancel flag once every this many rows (one relaxed
+// load): Ctrl-C stops even a titin-size pair within milliseconds.
+constexpr std::size_t kCancelPollRows = 16;
+
+bool cancel_due(std::size_t row, const CancelFlag* cancel) {
+  return row % kCancelPollRows == 0 && cancel_requested(cancel);
+}
+
 struct EndCell {
   std::int32_t score = 0;
   std::size_t query = 0, subject = 0;  // 0-based positions of the last aligned residues
@@ -61,10 +69,11 @@ struct EndCell {
 // the best score. The row maximum is taken in the loop and the cell found
 // after the row, to keep a branch with two stores out of the inner loop.
 EndCell find_end(const std::vector<std::int8_t>& profile, std::size_t m, std::span<const std::uint8_t> subject,
-                 int open_extend, int extend) {
+                 int open_extend, int extend, const CancelFlag* cancel) {
   std::vector<int> H(m, 0), E(m, kMinusInfinity);
   EndCell end;
   for (std::size_t j = 0; j < subject.size(); ++j) {
+    if (cancel_due(j, cancel)) throw Cancelled();
     const std::int8_t* scores = profile.data() + subject[j] * m;
     int h_diagonal = 0, h_above = 0, f = kMinusInfinity, row_best = 0;
     for (std::size_t i = 0; i < m; ++i) {
@@ -98,11 +107,12 @@ struct StartCell {
 // positions descending) that reaches it is the start: an alignment reaching
 // the best from there begins with a substitution for the same reason.
 StartCell find_start(const std::vector<std::int8_t>& profile, std::size_t m, std::span<const std::uint8_t> subject,
-                     const EndCell& end, int open_extend, int extend) {
+                     const EndCell& end, int open_extend, int extend, const CancelFlag* cancel) {
   const std::size_t width = end.query + 1;
   std::vector<int> H(width + 1, kMinusInfinity), E(width + 1, kMinusInfinity);
   H[0] = 0;  // the anchor: before the end cell's substitution
   for (std::size_t row = 0; row <= end.subject; ++row) {
+    if (cancel_due(row, cancel)) throw Cancelled();
     const std::size_t j = end.subject - row;
     // scores[-k] is the score of query position end.query + 1 - k.
     const std::int8_t* scores = profile.data() + subject[j] * m + end.query + 1;
@@ -134,7 +144,8 @@ StartCell find_start(const std::vector<std::int8_t>& profile, std::size_t m, std
 class BoxTraceback {
  public:
   BoxTraceback(const std::vector<std::int8_t>& profile, std::size_t m, std::span<const std::uint8_t> subject,
-               const StartCell& start, const EndCell& end, int open_extend, int extend, std::size_t budget)
+               const StartCell& start, const EndCell& end, int open_extend, int extend, std::size_t budget,
+               const CancelFlag* cancel = nullptr)
       : profile_(profile.data()),
         m_(m),
         subject_(subject.data() + start.subject),
@@ -145,7 +156,8 @@ class BoxTraceback {
         extend_(extend),
         // Rows whose bits fit the budget, and checkpoints (H and E rows) that do.
         leaf_rows_(std::max<std::size_t>(1, budget / columns_)),
-        max_checkpoints_(std::max<std::size_t>(2, budget / (2 * sizeof(int) * (columns_ + 1)))) {}
+        max_checkpoints_(std::max<std::size_t>(2, budget / (2 * sizeof(int) * (columns_ + 1)))),
+        cancel_(cancel) {}
 
   std::uint64_t cells_computed() const { return rows_computed_ * columns_; }
 
@@ -206,6 +218,7 @@ class BoxTraceback {
   // with Bits, the direction bits of its columns 1..Q into bits[0, Q).
   template <bool Bits>
   void advance(std::size_t row, int* H, int* E, std::uint8_t* bits) {
+    if (cancel_due(row, cancel_)) throw Cancelled();
     ++rows_computed_;
     const std::int8_t* scores = profile_ + subject_[row - 1] * m_ + qb_;  // column i scores scores[i - 1]
     const int open_extend = open_extend_, extend = extend_;
@@ -278,6 +291,7 @@ class BoxTraceback {
   std::size_t qb_, columns_, rows_;
   int open_extend_, extend_;
   std::size_t leaf_rows_, max_checkpoints_;
+  const CancelFlag* cancel_;
   std::uint64_t rows_computed_ = 0;
   Cursor cursor_{0, 0, State::kH};
   std::string reversed_;
@@ -286,7 +300,7 @@ class BoxTraceback {
 }  // namespace
 
 Alignment align(std::span<const std::uint8_t> query, std::span<const std::uint8_t> subject, const Scoring& scoring,
-                std::size_t traceback_budget, AlignmentWork* work) {
+                std::size_t traceback_budget, AlignmentWork* work, const CancelFlag* cancel) {
   const auto seconds_since = [](double start) { return thread_seconds() - start; };
   Alignment alignment;
   if (query.empty() || subject.empty()) return alignment;
@@ -294,20 +308,20 @@ Alignment align(std::span<const std::uint8_t> query, std::span<const std::uint8_
   const int extend = scoring.gap_extend;
   double start_time = work ? thread_seconds() : 0;
   const std::vector<std::int8_t> profile = query_profile(query, scoring);
-  const EndCell end = find_end(profile, query.size(), subject, open_extend, extend);
+  const EndCell end = find_end(profile, query.size(), subject, open_extend, extend, cancel);
   if (work) {
     work->forward_cells += static_cast<std::uint64_t>(query.size()) * subject.size();
     work->forward_seconds += seconds_since(start_time);
   }
   if (end.score <= 0) return alignment;
   if (work) start_time = thread_seconds();
-  const StartCell start = find_start(profile, query.size(), subject, end, open_extend, extend);
+  const StartCell start = find_start(profile, query.size(), subject, end, open_extend, extend, cancel);
   if (work) {
     work->reverse_cells += start.cells;
     work->reverse_seconds += seconds_since(start_time);
   }
   if (work) start_time = thread_seconds();
-  BoxTraceback box(profile, query.size(), subject, start, end, open_extend, extend, traceback_budget);
+  BoxTraceback box(profile, query.size(), subject, start, end, open_extend, extend, traceback_budget, cancel);
   alignment.score = end.score;
   alignment.query_begin = start.query;
   alignment.query_end = end.query + 1;
@@ -370,7 +384,8 @@ std::int32_t rescore(const Alignment& alignment, std::span<const std::uint8_t> q
 }
 
 std::vector<Alignment> align_many(std::span<const std::uint8_t> query, const Database& db,
-                                  std::span<const std::uint32_t> indices, const Scoring& scoring, int threads) {
+                                  std::span<const std::uint32_t> indices, const Scoring& scoring, int threads,
+                                  const CancelFlag* cancel) {
   for (const std::uint32_t index : indices) {
     if (index >= db.size()) {
       throw InputError("database index " + std::to_string(index) + " out of range (the database has " +
@@ -384,7 +399,8 @@ std::vector<Alignment> align_many(std::span<const std::uint8_t> query, const Dat
 #pragma omp parallel for schedule(dynamic, 1) num_threads(thread_count)
   for (std::size_t k = 0; k < indices.size(); ++k) {
     try {
-      alignments[k] = align(query, db.sequence(indices[k]), scoring);
+      if (cancel_requested(cancel)) throw Cancelled();
+      alignments[k] = align(query, db.sequence(indices[k]), scoring, kDefaultTracebackBudget, nullptr, cancel);
     } catch (...) {
 #pragma omp critical(swl_align_failure)
       if (!failure) failure = std::current_exception();

@@ -44,6 +44,7 @@
 #include <string>
 #include <vector>
 
+#include "cancel.hpp"
 #include "database.hpp"
 #include "scoring.hpp"
 
@@ -77,9 +78,11 @@ struct AlignmentWork {
 // coordinates 0) when nothing scores above 0. The scoring must be valid
 // (Scoring::validate). Every alignment is re-scored before it is returned;
 // a mismatch is a std::logic_error, never a wrong answer. `work`, if given,
-// receives the cells and seconds of each pass.
+// receives the cells and seconds of each pass. Every pass polls `cancel` (if
+// given) every few rows and throws Cancelled once it is set.
 Alignment align(std::span<const std::uint8_t> query, std::span<const std::uint8_t> subject, const Scoring& scoring,
-                std::size_t traceback_budget = kDefaultTracebackBudget, AlignmentWork* work = nullptr);
+                std::size_t traceback_budget = kDefaultTracebackBudget, AlignmentWork* work = nullptr,
+                const CancelFlag* cancel = nullptr);
 
 // Re-scores an alignment column by column (the check every hit gets):
 // returns the score it adds up to, or throws std::logic_error if the
@@ -90,8 +93,9 @@ std::int32_t rescore(const Alignment& alignment, std::span<const std::uint8_t> q
 
 // The alignments of the query with db records `indices` (in that order), on
 // `threads` threads (<= 0: every core OpenMP offers). Throws InputError for an
-// index outside the database, before any work.
+// index outside the database, before any work; Cancelled once `cancel` is set.
 std::vector<Alignment> align_many(std::span<const std::uint8_t> query, const Database& db,
-                                  std::span<const std::uint32_t> indices, const Scoring& scoring, int threads);
+                                  std::span<const std::uint32_t> indices, const Scoring& scoring, int threads,
+                                  const CancelFlag* cancel = nullptr);
 
 }  // namespace swl

@@ -1,11 +1,16 @@
 // The encoded database: one contiguous buffer of residue codes with offsets,
 // built once and searched many times. Every record is kept, in input order,
-// so that result i always belongs to record i.
+// so that result i always belongs to record i. Names and descriptions are kept
+// as compactly: every record's title (its FASTA header after '>', from the
+// name on) in one buffer with offsets, so that a chunk of a streamed database
+// costs little more than its residues.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -19,19 +24,29 @@ class Database {
   // the end of the final sequence without leaving the allocation.
   static constexpr std::size_t kTailPadding = 64;
 
-  Database() : residues_(kTailPadding, 0), offsets_{0} {}
+  Database() : residues_(kTailPadding, 0), offsets_{0}, title_offsets_{0} {}
   static Database from_records(const std::vector<FastaRecord>& records);
   static Database from_fasta(const std::string& path);
   // Unnamed sequences get the names "seq1", "seq2", ...
   static Database from_sequences(const std::vector<std::string>& sequences);
   static Database from_pairs(const std::vector<std::pair<std::string, std::string>>& named_sequences);
 
-  void add(std::string name, std::string_view sequence);  // encodes; InputError names the record
+  // Encodes; InputError names the record.
+  void add(std::string_view name, std::string_view sequence, std::string_view description = {});
 
-  std::size_t size() const { return names_.size(); }
-  bool empty() const { return names_.empty(); }
-  const std::string& name(std::size_t i) const { return names_[i]; }
-  const std::vector<std::string>& names() const { return names_; }
+  std::size_t size() const { return name_ends_.size(); }
+  bool empty() const { return name_ends_.empty(); }
+  std::string_view name(std::size_t i) const {
+    return std::string_view(titles_).substr(title_offsets_[i], name_ends_[i] - title_offsets_[i]);
+  }
+  // The header after the name and the blanks that follow it ("" if none).
+  std::string_view description(std::size_t i) const { return fasta_description(title(i), name_ends_[i] - title_offsets_[i]); }
+  // The FASTA header after '>' from the name on, as written (BLAST's stitle);
+  // the name alone for a record added without a description.
+  std::string_view title(std::size_t i) const {
+    return std::string_view(titles_).substr(title_offsets_[i], title_offsets_[i + 1] - title_offsets_[i]);
+  }
+  std::vector<std::string> names() const;
   std::span<const std::uint8_t> sequence(std::size_t i) const {
     return {residues_.data() + offsets_[i], offsets_[i + 1] - offsets_[i]};
   }
@@ -47,12 +62,17 @@ class Database {
   Database prefix(std::size_t n) const;
 
  private:
-  // Appends already-encoded residues, keeping the tail padding after them.
-  void append(std::string name, std::span<const std::uint8_t> codes);
+  friend class FastaParser;  // builds a Database in place as it parses
 
-  std::vector<std::string> names_;
+  // Appends already-encoded residues, keeping the tail padding after them.
+  void append(std::string_view name, std::span<const std::uint8_t> codes, std::string_view description);
+  void append_title(std::string_view name, std::string_view description);
+
   std::vector<std::uint8_t> residues_;  // always followed by kTailPadding bytes
-  std::vector<std::size_t> offsets_;
+  std::vector<std::size_t> offsets_;    // record i is residues_[offsets_[i], offsets_[i + 1])
+  std::string titles_;                  // every record's title, back to back
+  std::vector<std::size_t> title_offsets_;  // title i is titles_[title_offsets_[i], title_offsets_[i + 1])
+  std::vector<std::size_t> name_ends_;      // the name of record i ends at titles_[name_ends_[i]]
   std::size_t max_length_ = 0;
 };
 

@@ -3,11 +3,18 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
+#include <array>
 #include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
 #include <filesystem>
 #include <iterator>
 
 #include "alphabet.hpp"
+#include "database.hpp"
 #include "errors.hpp"
 
 namespace swl {
@@ -26,7 +33,22 @@ bool is_control(char c) {
   return (byte < 0x20 || byte == 0x7f) && !is_blank(c);
 }
 
+// residue_code() as a table this file can inline into the residue loop.
+const std::array<std::int8_t, 256> kResidueCodes = [] {
+  std::array<std::int8_t, 256> table{};
+  for (int c = 0; c < 256; ++c) table[static_cast<std::size_t>(c)] = static_cast<std::int8_t>(residue_code(static_cast<unsigned char>(c)));
+  return table;
+}();
+
 }  // namespace
+
+std::string_view fasta_description(std::string_view title, std::size_t name_length) {
+  std::size_t begin = name_length;
+  while (begin < title.size() && is_blank(title[begin])) ++begin;
+  std::size_t end = title.size();
+  while (end > begin && is_blank(title[end - 1])) --end;
+  return title.substr(begin, end - begin);
+}
 
 void FastaParser::feed(std::string_view bytes) {
   if (finished_) throw std::logic_error("FastaParser::feed after finish");
@@ -35,9 +57,23 @@ void FastaParser::feed(std::string_view bytes) {
     if (bytes.front() == '\n') position = 1;  // the second half of a CRLF split between pieces
     after_cr_ = false;
   }
-  while (position < bytes.size()) {
-    const std::size_t end = bytes.find_first_of("\r\n", position);
-    if (end == std::string_view::npos) {
+  // The next '\n' and '\r' at or after `position` (size: none), each found
+  // by memchr and looked for again only once passed: linear in the bytes
+  // whichever line ends the file uses.
+  const char* const data = bytes.data();
+  const std::size_t size = bytes.size();
+  const auto next = [&](char c, std::size_t from) {
+    const void* found = std::memchr(data + from, c, size - from);
+    return found == nullptr ? size : static_cast<std::size_t>(static_cast<const char*>(found) - data);
+  };
+  std::size_t next_lf = 0, next_cr = 0;
+  bool searched = false;
+  while (position < size) {
+    if (!searched || next_lf < position) next_lf = next('\n', position);
+    if (!searched || next_cr < position) next_cr = next('\r', position);
+    searched = true;
+    const std::size_t end = std::min(next_lf, next_cr);
+    if (end == size) {
       partial_.append(bytes.substr(position));
       return;
     }
@@ -70,18 +106,68 @@ void FastaParser::finish() {
   finished_ = true;
 }
 
+void FastaParser::reserve(std::size_t residues) {
+  reserve_ = residues;
+  residues_.reserve(residues + Database::kTailPadding);
+}
+
+void FastaParser::restart_after_take(std::vector<std::uint8_t>& residues, std::string& titles) {
+  const std::size_t residue_end = offsets_.back();
+  const std::size_t title_end = title_offsets_.back();
+  std::vector<std::uint8_t> open_residues;
+  open_residues.reserve(std::max(reserve_ + Database::kTailPadding, residues_.size() - residue_end));
+  open_residues.assign(residues_.begin() + static_cast<std::ptrdiff_t>(residue_end), residues_.end());
+  std::string open_title(titles_, title_end);
+  residues_.resize(residue_end);
+  titles_.resize(title_end);
+  residues.swap(residues_);
+  titles.swap(titles_);
+  residues_ = std::move(open_residues);
+  titles_ = std::move(open_title);
+  open_name_end_ -= std::min(open_name_end_, title_end);
+  offsets_.assign(1, 0);
+  title_offsets_.assign(1, 0);
+  name_ends_.clear();
+  max_length_ = 0;
+}
+
 std::vector<FastaRecord> FastaParser::take_records() {
-  std::vector<FastaRecord> out;
-  out.swap(complete_);
-  complete_residues_ = 0;
+  if (keep_ != Keep::letters) throw std::logic_error("FastaParser::take_records on a parser that keeps codes");
+  std::vector<FastaRecord> out(complete_records());
+  const std::string_view titles(titles_);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i].name.assign(titles.substr(title_offsets_[i], name_ends_[i] - title_offsets_[i]));
+    const std::string_view title = titles.substr(title_offsets_[i], title_offsets_[i + 1] - title_offsets_[i]);
+    out[i].description.assign(fasta_description(title, name_ends_[i] - title_offsets_[i]));
+    out[i].sequence.assign(reinterpret_cast<const char*>(residues_.data()) + offsets_[i], offsets_[i + 1] - offsets_[i]);
+  }
+  std::vector<std::uint8_t> residues;
+  std::string titles_taken;
+  restart_after_take(residues, titles_taken);
   return out;
+}
+
+Database FastaParser::take_database() {
+  if (keep_ != Keep::codes) throw std::logic_error("FastaParser::take_database on a parser that keeps letters");
+  Database db;
+  db.max_length_ = max_length_;
+  db.offsets_ = std::move(offsets_);
+  db.title_offsets_ = std::move(title_offsets_);
+  db.name_ends_ = std::move(name_ends_);
+  offsets_.assign(db.offsets_.end() - 1, db.offsets_.end());
+  title_offsets_.assign(db.title_offsets_.end() - 1, db.title_offsets_.end());
+  restart_after_take(db.residues_, db.titles_);
+  db.residues_.resize(db.residues_.size() + Database::kTailPadding, 0);
+  return db;
 }
 
 void FastaParser::close_record() {
   if (!open_record_) return;
-  complete_residues_ += current_.sequence.size();
-  complete_.push_back(std::move(current_));
-  current_ = FastaRecord{};
+  const std::size_t length = residues_.size() - offsets_.back();
+  max_length_ = std::max(max_length_, length);
+  offsets_.push_back(residues_.size());
+  name_ends_.push_back(open_name_end_);
+  title_offsets_.push_back(titles_.size());
   open_record_ = false;
 }
 
@@ -101,18 +187,17 @@ void FastaParser::parse_line(std::string_view line) {
                          " in header at column " + std::to_string(i + 1));
       }
     }
-    std::string_view header = line.substr(first + 1);
-    while (!header.empty() && is_blank(header.back())) header.remove_suffix(1);
+    // The title is the header from the name on, as written (blastp's stitle);
+    // the description is read out of it (fasta_description).
+    const std::string_view header = line.substr(first + 1);
     std::size_t name_start = 0;
     while (name_start < header.size() && is_blank(header[name_start])) ++name_start;
     std::size_t name_end = name_start;
     while (name_end < header.size() && !is_blank(header[name_end])) ++name_end;
     if (name_end == name_start) throw InputError(where(line_number_) + "header '>' has no sequence name");
-    std::size_t description_start = name_end;
-    while (description_start < header.size() && is_blank(header[description_start])) ++description_start;
     close_record();
-    current_.name.assign(header.substr(name_start, name_end - name_start));
-    current_.description.assign(header.substr(description_start));
+    titles_.append(header.substr(name_start));
+    open_name_end_ = title_offsets_.back() + (name_end - name_start);
     open_record_ = true;
     record_line_ = line_number_;
     return;
@@ -121,21 +206,30 @@ void FastaParser::parse_line(std::string_view line) {
   if (!open_record_) {
     throw InputError(where(line_number_) + "sequence data before the first '>' header (is this a FASTA file?)");
   }
-  std::string& sequence = current_.sequence;
+  const std::size_t start = residues_.size();
+  residues_.resize(start + (line.size() - first));
+  std::uint8_t* const begin = residues_.data();
+  std::uint8_t* out = begin + start;
+  const bool codes = keep_ == Keep::codes;
   for (std::size_t i = first; i < line.size(); ++i) {
-    const char c = line[i];
-    if (is_blank(c)) continue;
-    if (residue_code(static_cast<unsigned char>(c)) < 0) {
-      throw InputError(where(line_number_) + "sequence '" + current_.name + "' (header on line " +
-                       std::to_string(record_line_) + "): invalid residue " +
-                       describe_byte(static_cast<unsigned char>(c)) + " at position " +
-                       std::to_string(sequence.size() + 1));
+    const auto c = static_cast<unsigned char>(line[i]);
+    const int code = kResidueCodes[c];
+    if (code >= 0) {
+      *out++ = codes ? static_cast<std::uint8_t>(code) : c;
+    } else if (!is_blank(line[i])) {
+      const std::size_t position = static_cast<std::size_t>(out - begin) - offsets_.back() + 1;
+      residues_.resize(static_cast<std::size_t>(out - begin));
+      const std::size_t title = title_offsets_.back();
+      throw InputError(where(line_number_) + "sequence '" + titles_.substr(title, open_name_end_ - title) +
+                       "' (header on line " + std::to_string(record_line_) + "): invalid residue " +
+                       describe_byte(c) + " at position " + std::to_string(position));
     }
-    sequence.push_back(c);
   }
+  residues_.resize(static_cast<std::size_t>(out - begin));
 }
 
-FastaReader::FastaReader(const std::string& path) : path_(path), parser_(path == "-" ? "<stdin>" : path) {
+FastaReader::FastaReader(const std::string& path, FastaParser::Keep keep)
+    : path_(path), parser_(path == "-" ? "<stdin>" : path, keep) {
   if (path == "-") {
     fd_ = STDIN_FILENO;
     return;
@@ -148,6 +242,15 @@ FastaReader::FastaReader(const std::string& path) : path_(path), parser_(path ==
   fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) throw_file_error("cannot open FASTA file", path);
   owns_fd_ = true;
+}
+
+Database FastaReader::read_database() {
+  // A file holds at most as many residues as bytes: reserving that keeps the
+  // buffer from growing by copies (pages never written cost nothing).
+  struct stat info {};
+  if (::fstat(fd_, &info) == 0 && S_ISREG(info.st_mode)) parser_.reserve(static_cast<std::size_t>(info.st_size));
+  while (!parser_.finished()) read_block();
+  return parser_.take_database();
 }
 
 FastaReader::~FastaReader() {
@@ -202,5 +305,9 @@ std::vector<FastaRecord> parse_fasta(std::string_view text, std::string_view sou
 }
 
 std::vector<FastaRecord> read_fasta(const std::string& path) { return FastaReader(path).next_chunk(0); }
+
+Database read_fasta_database(const std::string& path) {
+  return FastaReader(path, FastaParser::Keep::codes).read_database();
+}
 
 }  // namespace swl

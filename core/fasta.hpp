@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,13 @@ struct FastaRecord {
   std::string sequence;     // residues with line breaks and blanks removed, as written
 };
 
+class Database;
+
+// A record's title is its header line after '>', from the name on, as
+// written. Its description is the rest after the name and the blanks that
+// follow it, without trailing blanks.
+std::string_view fasta_description(std::string_view title, std::size_t name_length);
+
 // Rules: a line ends at "\n", "\r\n" or a lone "\r" (old Mac files would
 // otherwise read as one line); blank lines and lines starting with ';' are
 // skipped; text before the first '>' is an error; a header with no name is an
@@ -25,33 +33,59 @@ struct FastaRecord {
 //
 // Incremental: feed() any pieces of the text (a line or a CRLF may be split
 // between two pieces), then finish(). A record is complete once the next
-// header (or the end) has been seen; take_records() hands those over.
+// header (or the end) has been seen; take_records() or take_database() hands
+// those over and keeps the open one.
+//
+// Records are kept compactly as they are parsed: every record's residues in
+// one buffer, every title (name, space, description) in another, with
+// offsets. A parser made with Keep::codes writes residue codes, so that
+// take_database() hands its buffers to a Database without a copy: a chunk of
+// a streamed database is never held twice.
 class FastaParser {
  public:
-  explicit FastaParser(std::string source = "<string>") : source_(std::move(source)) {}
+  enum class Keep { letters, codes };  // residues as written (take_records) or encoded (take_database)
+
+  explicit FastaParser(std::string source = "<string>", Keep keep = Keep::letters)
+      : source_(std::move(source)), keep_(keep) {}
 
   void feed(std::string_view bytes);
   void finish();  // the end of the input: the last line and record are complete
 
-  std::vector<FastaRecord> take_records();
-  std::size_t complete_records() const { return complete_.size(); }
-  std::size_t complete_residues() const { return complete_residues_; }  // residues in take_records()'s records
+  // Room for this many residues now and after every take, so that the buffer
+  // of a chunk filling up to its budget never grows by copying itself (the
+  // copy and the original would both be resident). Memory not written to
+  // costs nothing.
+  void reserve(std::size_t residues);
+
+  std::vector<FastaRecord> take_records();  // Keep::letters
+  Database take_database();                 // Keep::codes
+  std::size_t complete_records() const { return name_ends_.size(); }
+  std::size_t complete_residues() const { return offsets_.back(); }  // residues in the complete records
   bool finished() const { return finished_; }
 
  private:
   void parse_line(std::string_view line);
   void close_record();
+  // Drops the complete records, keeping the open one at the start of fresh buffers.
+  void restart_after_take(std::vector<std::uint8_t>& residues, std::string& titles);
 
   std::string source_;
+  Keep keep_;
   std::string partial_;  // a line whose end has not arrived yet
   bool after_cr_ = false;  // the last byte fed was '\r': a '\n' next belongs to it
   bool finished_ = false;
   bool open_record_ = false;
   std::size_t line_number_ = 0;
   std::size_t record_line_ = 0;
-  FastaRecord current_;
-  std::vector<FastaRecord> complete_;
-  std::size_t complete_residues_ = 0;
+  std::size_t reserve_ = 0;
+  // The complete records, then the open one (whose offsets are not pushed yet).
+  std::vector<std::uint8_t> residues_;
+  std::vector<std::size_t> offsets_{0};
+  std::string titles_;
+  std::vector<std::size_t> title_offsets_{0};
+  std::vector<std::size_t> name_ends_;
+  std::size_t open_name_end_ = 0;
+  std::size_t max_length_ = 0;  // of the complete records
 };
 
 // Reads a FASTA file (not gzip: the Python package decompresses that) in
@@ -59,7 +93,7 @@ class FastaParser {
 // "-" is standard input.
 class FastaReader {
  public:
-  explicit FastaReader(const std::string& path);
+  explicit FastaReader(const std::string& path, FastaParser::Keep keep = FastaParser::Keep::letters);
   ~FastaReader();
   FastaReader(const FastaReader&) = delete;
   FastaReader& operator=(const FastaReader&) = delete;
@@ -67,6 +101,8 @@ class FastaReader {
   // The next records, in file order, stopping once they hold at least
   // `residue_budget` residues (0: the whole rest); empty at the end.
   std::vector<FastaRecord> next_chunk(std::size_t residue_budget);
+  // Every record of the rest of the file (a reader made with Keep::codes).
+  Database read_database();
   bool done() const { return parser_.finished() && parser_.complete_records() == 0 && pending_.empty(); }
 
  private:
@@ -82,5 +118,6 @@ class FastaReader {
 
 std::vector<FastaRecord> parse_fasta(std::string_view text, std::string_view source = "<string>");
 std::vector<FastaRecord> read_fasta(const std::string& path);  // FileError if unreadable
+Database read_fasta_database(const std::string& path);          // the same records, encoded
 
 }  // namespace swl

@@ -12,6 +12,7 @@
 #include "error_of.hpp"
 
 #include "alignment.hpp"
+#include "cancel.hpp"
 #include "alphabet.hpp"
 #include "database.hpp"
 #include "errors.hpp"
@@ -306,6 +307,19 @@ TEST(Alignment, ManyOnThreadsEqualsOneByOne) {
   EXPECT_THROW(align_many(q, db, outside, scoring, 2), InputError);
   EXPECT_EQ(error_of([&] { align_many(q, db, outside, scoring, 2); }),
             "database index 13 out of range (the database has 13 sequences)");
+}
+
+TEST(Alignment, StopsOnceCancelled) {
+  const Scoring scoring = make_scoring("BLOSUM62", 11, 1);
+  const auto query = encode("MKTAYIAKQRQISFVKSHFSRQLEERLGLIEVQAPILSRVGDGTQDNLSGAEKAVQVKVKALPDAQ");
+  const Database db = Database::from_sequences({"MKTAYIAKQRQISFVKSHFSRQLEERLGLIEVQ", "GDGTQDNLSGAEKAVQVKVKALPDAQ"});
+  CancelFlag cancel;
+  const Alignment whole = align(query, db.sequence(0), scoring, kDefaultTracebackBudget, nullptr, &cancel);
+  EXPECT_EQ(whole.score, align(query, db.sequence(0), scoring).score);  // an unset flag changes nothing
+  cancel.request();
+  EXPECT_THROW(align(query, db.sequence(0), scoring, kDefaultTracebackBudget, nullptr, &cancel), Cancelled);
+  const std::vector<std::uint32_t> both = {0, 1};
+  EXPECT_THROW(align_many(query, db, both, scoring, 2, &cancel), Cancelled);
 }
 
 }  // namespace

@@ -2,7 +2,9 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <algorithm>
 #include <cctype>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,19 @@ namespace swl {
 namespace {
 
 using testing_support::error_of;
+
+std::string encode_round_trip(const std::string& letters) {
+  const auto codes = encode(letters, "r");
+  return decode(codes.data(), codes.size());
+}
+
+// Database::from_fasta's path for text in memory: one codes parser, one take.
+Database read_fasta_database_of(const std::string& text) {
+  FastaParser parser("x.fa", FastaParser::Keep::codes);
+  parser.feed(text);
+  parser.finish();
+  return parser.take_database();
+}
 
 TEST(Alphabet, LowercaseReadsAsUppercase) {
   EXPECT_EQ(encode("ARNDCQEGHILKMFPSTWYVBZX*UOJ"), encode("arndcqeghilkmfpstwyvbzx*uoj"));
@@ -143,6 +158,65 @@ TEST(Fasta, PiecesSplitAnywhereReadAsTheWhole) {
   }
 }
 
+TEST(Fasta, DatabaseChunksTakenAnywhereHoldTheWholeFileRecordForRecord) {
+  // Titles as written from the name on (blastp's stitle): inner and trailing
+  // blanks kept; descriptions trimmed; lowercase encoded; an empty record.
+  const std::string text =
+      ">a  first\tone  \r\nACDE\r\nFG\n\n>empty\r>b\n  ac de \n;comment\n>c only\r\n*\n>d\nWWWWWWWWWW\nYYYY";
+  const auto records = parse_fasta(text);
+  ASSERT_EQ(records.size(), 5u);
+  for (std::size_t piece = 1; piece <= 7; ++piece) {
+    FastaParser parser("x.fa", FastaParser::Keep::codes);
+    parser.reserve(4);
+    std::vector<Database> chunks;
+    for (std::size_t i = 0; i < text.size(); i += piece) {
+      parser.feed(std::string_view(text).substr(i, piece));
+      if (parser.complete_records() > 0 && i % 3 == 0) chunks.push_back(parser.take_database());
+    }
+    parser.finish();
+    chunks.push_back(parser.take_database());
+    EXPECT_EQ(parser.complete_records(), 0u);
+    EXPECT_EQ(parser.take_database().size(), 0u);
+    std::size_t r = 0;
+    for (const Database& db : chunks) {
+      std::size_t longest = 0;
+      for (std::size_t i = 0; i < db.size(); ++i, ++r) {
+        ASSERT_LT(r, records.size());
+        EXPECT_EQ(db.name(i), records[r].name) << "piece " << piece;
+        EXPECT_EQ(db.description(i), records[r].description) << "piece " << piece;
+        const auto codes = db.sequence(i);
+        EXPECT_EQ(decode(codes.data(), codes.size()), encode_round_trip(records[r].sequence)) << "piece " << piece;
+        longest = std::max(longest, codes.size());
+        // The tail padding after the last residue, which vector loads may read.
+        if (i + 1 == db.size()) {
+          for (std::size_t k = 0; k < Database::kTailPadding; ++k) ASSERT_EQ(codes.data()[codes.size() + k], 0);
+        }
+      }
+      EXPECT_EQ(db.max_length(), longest);
+    }
+    EXPECT_EQ(r, records.size()) << "piece " << piece;
+  }
+  const Database whole = read_fasta_database_of(text);
+  EXPECT_EQ(whole.title(0), "a  first\tone  ");
+  EXPECT_EQ(whole.description(0), "first\tone");
+  EXPECT_EQ(whole.title(1), "empty");
+  EXPECT_EQ(whole.description(1), "");
+  EXPECT_EQ(whole.title(3), "c only");
+  EXPECT_EQ(whole.length(2), 4u);
+  const Database from_records = Database::from_records(records);
+  EXPECT_EQ(from_records.title(0), "a first\tone");  // rebuilt from name and description
+  EXPECT_EQ(from_records.title(1), "empty");
+}
+
+TEST(Fasta, ParserKeepsOneKindOfResidues) {
+  FastaParser letters("x.fa");
+  EXPECT_THROW(letters.take_database(), std::logic_error);
+  FastaParser codes("x.fa", FastaParser::Keep::codes);
+  EXPECT_THROW(codes.take_records(), std::logic_error);
+  codes.feed(">a\nA9");
+  EXPECT_EQ(error_of([&] { codes.finish(); }), "x.fa:2: sequence 'a' (header on line 1): invalid residue '9' at position 2");
+}
+
 TEST(Fasta, ReaderGivesBoundedChunksInFileOrder) {
   const std::string path = ::testing::TempDir() + "swl_chunks.fa";
   {
@@ -168,6 +242,10 @@ TEST(Fasta, ReaderGivesBoundedChunksInFileOrder) {
   EXPECT_EQ(seen, 1000u);
   EXPECT_GT(chunks, 10u);
   EXPECT_EQ(read_fasta(path).size(), 1000u);
+  const Database db = Database::from_fasta(path);
+  ASSERT_EQ(db.size(), 1000u);
+  EXPECT_EQ(db.name(999), "r999");
+  EXPECT_EQ(db.total_residues(), 10000u);
   std::remove(path.c_str());
 }
 

@@ -154,16 +154,16 @@ constexpr std::chrono::milliseconds kSignalPoll{50};
 // ones run on the thread's SearchRunner while this thread checks every
 // kSignalPoll for a pending signal; on one (KeyboardInterrupt from Ctrl-C)
 // it sets the search's cancel flag, waits for the search to stop and raises
-// the signal's exception.
-swl::SearchResult run_interruptibly(double cells, swl::CancelFlag& cancel,
-                                    const std::function<swl::SearchResult()>& search) {
+// the signal's exception. Searches and alignments alike.
+template <typename Result>
+Result run_interruptibly(double cells, swl::CancelFlag& cancel, const std::function<Result()>& search) {
   // The database is immutable once built and the stages keep no state, so
   // other Python threads may run (and search) meanwhile.
   if (cells < kInterruptibleCells) {
     py::gil_scoped_release release;
     return search();
   }
-  swl::SearchResult result;
+  Result result;
   std::exception_ptr failure;
   bool interrupted = false;
   {
@@ -198,7 +198,7 @@ py::tuple search(const std::string& stage_name, const std::string& query, const 
   const auto query_codes = swl::encode(query, "query");
   swl::CancelFlag cancel;
   const double cells = static_cast<double>(query_codes.size()) * static_cast<double>(db.total_residues());
-  const swl::SearchResult result = run_interruptibly(
+  const swl::SearchResult result = run_interruptibly<swl::SearchResult>(
       cells, cancel, [&] { return stage.search(query_codes, db, scoring, {threads, kernel, &cancel}); });
   return py::make_tuple(to_array(result.scores), result.kernel, result.threads, result.rescored);
 }
@@ -463,11 +463,11 @@ py::tuple align_pair(const std::string& query, const std::string& subject, const
   const swl::Scoring scoring = swl::make_scoring(matrix, gap_open, gap_extend);
   const auto query_codes = swl::encode(query, "query");
   const auto subject_codes = swl::encode(subject, "subject");
-  swl::Alignment alignment;
-  {
-    py::gil_scoped_release release;
-    alignment = swl::align(query_codes, subject_codes, scoring);
-  }
+  swl::CancelFlag cancel;
+  const double cells = static_cast<double>(query_codes.size()) * static_cast<double>(subject_codes.size());
+  const swl::Alignment alignment = run_interruptibly<swl::Alignment>(cells, cancel, [&] {
+    return swl::align(query_codes, subject_codes, scoring, swl::kDefaultTracebackBudget, nullptr, &cancel);
+  });
   return alignment_tuple(alignment);
 }
 
@@ -484,11 +484,11 @@ py::list align_many(const std::string& query, const swl::Database& db, const std
     }
     records.push_back(static_cast<std::uint32_t>(index));
   }
-  std::vector<swl::Alignment> alignments;
-  {
-    py::gil_scoped_release release;
-    alignments = swl::align_many(query_codes, db, records, scoring, threads);
-  }
+  swl::CancelFlag cancel;
+  double cells = 0;
+  for (const std::uint32_t record : records) cells += static_cast<double>(query_codes.size()) * static_cast<double>(db.length(record));
+  const auto alignments = run_interruptibly<std::vector<swl::Alignment>>(
+      cells, cancel, [&] { return swl::align_many(query_codes, db, records, scoring, threads, &cancel); });
   py::list out;
   for (const auto& alignment : alignments) out.append(alignment_tuple(alignment));
   return out;
@@ -578,22 +578,47 @@ PYBIND11_MODULE(_core, m) {
 
   py::class_<swl::Database>(m, "Database", "An encoded protein database, built once and searched many times.")
       .def(py::init<>())
-      .def_static("from_fasta", &swl::Database::from_fasta, py::arg("path"))
       .def_static(
           "from_fasta_bytes",
           [](const py::bytes& content, const std::string& source) {
-            return swl::Database::from_records(swl::parse_fasta(std::string(content), source));
+            const std::string_view bytes = content;
+            py::gil_scoped_release release;
+            swl::FastaParser parser(source, swl::FastaParser::Keep::codes);
+            parser.feed(bytes);
+            parser.finish();
+            return parser.take_database();
           },
           py::arg("content"), py::arg("source"))
       .def_static("from_sequences", &swl::Database::from_sequences, py::arg("sequences"))
       .def_static("from_pairs", &swl::Database::from_pairs, py::arg("pairs"))
+      .def_static(
+          "from_fasta",
+          [](const std::string& path) {
+            py::gil_scoped_release release;
+            return swl::Database::from_fasta(path);
+          },
+          py::arg("path"))
       .def("__len__", &swl::Database::size)
       .def_property_readonly("names",
                              [](const swl::Database& db) {
                                py::list names;
-                               for (const auto& name : db.names()) names.append(text(name));
+                               for (std::size_t i = 0; i < db.size(); ++i) names.append(text(std::string(db.name(i))));
                                return names;
                              })
+      .def(
+          "name",
+          [](const swl::Database& db, std::size_t i) {
+            if (i >= db.size()) throw py::index_error("database index out of range");
+            return text(std::string(db.name(i)));
+          },
+          py::arg("index"), "The name of record i.")
+      .def(
+          "title",
+          [](const swl::Database& db, std::size_t i) {
+            if (i >= db.size()) throw py::index_error("database index out of range");
+            return text(std::string(db.title(i)));
+          },
+          py::arg("index"), "The title of record i: its FASTA header after '>' (name, space, description).")
       .def_property_readonly("lengths",
                              [](const swl::Database& db) {
                                std::vector<std::int64_t> lengths(db.size());
@@ -624,7 +649,11 @@ PYBIND11_MODULE(_core, m) {
   // file read a block at a time) and takes chunks of records as Databases,
   // so a database larger than memory is searched a chunk at a time.
   py::class_<swl::FastaParser>(m, "FastaParser", "FASTA text fed in pieces; complete records taken in chunks.")
-      .def(py::init<std::string>(), py::arg("source"))
+      .def(py::init([](const std::string& source, bool encode) {
+             return swl::FastaParser(source, encode ? swl::FastaParser::Keep::codes : swl::FastaParser::Keep::letters);
+           }),
+           py::arg("source"), py::arg("encode") = true,
+           "encode: keep residue codes, for take_database (else the letters as written, for take_records).")
       .def(
           "feed",
           [](swl::FastaParser& parser, const py::bytes& piece) {
@@ -634,23 +663,18 @@ PYBIND11_MODULE(_core, m) {
           },
           py::arg("piece"))
       .def("finish", &swl::FastaParser::finish)
+      .def("reserve", &swl::FastaParser::reserve, py::arg("residues"),
+           "Room for this many residues per chunk, so that a chunk's buffer never grows by copying itself.")
       .def_property_readonly("complete_residues", &swl::FastaParser::complete_residues)
       .def_property_readonly("complete_records", &swl::FastaParser::complete_records)
       .def("take_records", [](swl::FastaParser& parser) { return records_to_list(parser.take_records()); })
       .def(
           "take_database",
           [](swl::FastaParser& parser) {
-            std::vector<swl::FastaRecord> records = parser.take_records();
-            swl::Database db;
-            {
-              py::gil_scoped_release release;
-              db = swl::Database::from_records(records);
-            }
-            py::list descriptions;
-            for (const auto& record : records) descriptions.append(text(record.description));
-            return py::make_tuple(std::move(db), descriptions);
+            py::gil_scoped_release release;
+            return parser.take_database();
           },
-          "(Database, descriptions) of the complete records taken so far.");
+          "A Database of the complete records taken so far, built from the parser's own buffers (no copy).");
 
   m.def("stages", [] {
     py::list all;
@@ -674,9 +698,9 @@ PYBIND11_MODULE(_core, m) {
         py::arg("gap_extend"),
         "(score, query_begin, query_end, subject_begin, subject_end, operations) of the optimal local alignment, "
         "0-based half-open; operations: M (aligned pair), I (query residue against a gap), D (subject residue "
-        "against a gap). The GIL is released while it runs.");
+        "against a gap). The GIL is released while it runs, and Ctrl-C stops it (KeyboardInterrupt).");
   m.def("align_many", &align_many, py::arg("query"), py::arg("database"), py::arg("indices"), py::arg("matrix"),
         py::arg("gap_open"), py::arg("gap_extend"), py::arg("threads"),
         "align() of the query with database records `indices`, in that order, on `threads` threads (<= 0: every "
-        "core), the GIL released.");
+        "core), the GIL released; Ctrl-C stops it (KeyboardInterrupt).");
 }

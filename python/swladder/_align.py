@@ -218,7 +218,8 @@ def align(
     the one chosen ends at the first subject position reaching it (then the
     first query position) and starts as late as possible (see the README).
     Memory stays linear in the lengths (a 35,000 x 35,000 pair takes under
-    64 MiB); the GIL is released while it runs. Bad input raises ValueError."""
+    64 MiB); the GIL is released while it runs, and Ctrl-C stops it
+    (KeyboardInterrupt). Bad input raises ValueError."""
     for name, value in (("query", query), ("subject", subject)):
         if not isinstance(value, str):
             raise TypeError(f"{name} must be a str, not {type(value).__name__}")
@@ -240,7 +241,8 @@ def align_many(
 ) -> list[Alignment]:
     """align() of ``query`` with database records ``indices`` (the hits of a
     search), in that order, on ``threads`` threads (None: every core) with
-    the GIL released. The subject strings are the database's (uppercase).
+    the GIL released (Ctrl-C stops them: KeyboardInterrupt). The subject
+    strings are the database's (uppercase).
     A negative index counts from the end."""
     if not isinstance(query, str):
         raise TypeError(f"query must be a str, not {type(query).__name__}")

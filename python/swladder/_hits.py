@@ -58,7 +58,8 @@ class Hit:
     """One database sequence found by one query, with its optimal local alignment.
 
     ``qseqid``/``sseqid`` are the FASTA names, ``stitle`` the subject's
-    description (the header after its name), ``qlen``/``slen`` the lengths.
+    title as blastp prints it (its FASTA header after '>': the name, a space
+    and the description), ``qlen``/``slen`` the lengths.
     ``evalue`` and ``bitscore`` are blastp's (NaN where the matrix and gap
     costs have no published statistics). The alignment's fields are readable
     here under BLAST's column names (``hit.score``, ``hit.pident``,
@@ -138,16 +139,20 @@ def _open_fasta_stream(path: str) -> tuple[IO[bytes], str]:
     return raw, source
 
 
-def fasta_chunks(path: PathLike, residue_budget: int) -> Iterator[tuple[Database, list[str]]]:
-    """(Database, descriptions) of consecutive runs of records of a FASTA file
-    ("-": standard input; gzip by content), each holding about
-    ``residue_budget`` residues (over it by at most one record and one read
-    block, itself no larger than the budget or 1 MiB): the file is never held
-    whole in memory."""
+def fasta_chunks(path: PathLike, residue_budget: int) -> Iterator[Database]:
+    """Databases of consecutive runs of records of a FASTA file ("-":
+    standard input; gzip by content), each holding about ``residue_budget``
+    residues (over it by at most one record and one read block, itself no
+    larger than the budget or 1 MiB): the file is never held whole in memory.
+    The parser encodes residues straight into the chunk's storage, and a
+    chunk is dropped before the next is read, so peak memory is about one
+    chunk."""
     path = os.fsdecode(os.fspath(path))
     stream, source = _open_fasta_stream(path)
     try:
-        yield from parse_chunks(stream_blocks(stream, source, read_block_size(residue_budget)), source, residue_budget)
+        block_size = read_block_size(residue_budget)
+        yield from parse_chunks(stream_blocks(stream, source, block_size), source, residue_budget,
+                                reserve=residue_budget + block_size)
     finally:
         if stream is not getattr(sys.stdin, "buffer", None) and stream is not sys.stdin:
             stream.close()
@@ -171,12 +176,16 @@ def stream_blocks(stream: IO[bytes], source: str, block_size: int) -> Iterator[b
         yield block
 
 
-def parse_chunks(blocks: Iterable[bytes], source: str, residue_budget: int,
-                 records: bool = False) -> Iterator[Any]:
+def parse_chunks(blocks: Iterable[bytes], source: str, residue_budget: int, records: bool = False,
+                 reserve: int = 0) -> Iterator[Any]:
     """Consecutive runs of the records of FASTA text given in blocks, each of
-    about ``residue_budget`` residues: (Database, descriptions), or with
-    ``records`` lists of (name, description, sequence) as written."""
-    parser = _core.FastaParser(source)
+    about ``residue_budget`` residues: Databases (residues encoded as they are
+    parsed; ``reserve`` residues of storage set aside up front, so a chunk's
+    buffer never grows by copying itself), or with ``records`` lists of
+    (name, description, sequence) as written."""
+    parser = _core.FastaParser(source, encode=not records)
+    if reserve and not records:
+        parser.reserve(reserve)
     ended = False
     block_iterator = iter(blocks)
     while not ended:
@@ -190,12 +199,10 @@ def parse_chunks(blocks: Iterable[bytes], source: str, residue_budget: int,
             if records:
                 yield parser.take_records()
                 continue
-            core_db, descriptions = parser.take_database()
-            chunk = Database(core_db)
-            del core_db
-            yield chunk, descriptions
+            chunk = Database(parser.take_database())
+            yield chunk
             # Let the consumer's release of this chunk free it before the next is read.
-            del chunk, descriptions
+            del chunk
 
 
 def zlib_error() -> type[Exception]:
@@ -238,12 +245,11 @@ def _queries(queries: QuerySource) -> list[tuple[str, str, str]]:
     return out
 
 
-def _database_chunks(database: Any, chunk: int) -> Iterator[tuple[Database, list[str]]]:
+def _database_chunks(database: Any, chunk: int) -> Iterator[Database]:
     if isinstance(database, (str, os.PathLike)):
         yield from fasta_chunks(database, chunk)
         return
-    db = database if isinstance(database, Database) else Database(database)
-    yield db, [""] * len(db)
+    yield database if isinstance(database, Database) else Database(database)
 
 
 # --- Selection ---------------------------------------------------------------------
@@ -258,7 +264,7 @@ class _Kept:
     score: npt.NDArray[np.int64] = dataclasses.field(default_factory=lambda: np.empty(0, np.int64))
     index: npt.NDArray[np.int64] = dataclasses.field(default_factory=lambda: np.empty(0, np.int64))
     names: list[str] = dataclasses.field(default_factory=list)
-    descriptions: list[str] = dataclasses.field(default_factory=list)
+    titles: list[str] = dataclasses.field(default_factory=list)
     sequences: list[str] = dataclasses.field(default_factory=list)
 
 
@@ -270,9 +276,19 @@ def rank_order(evalues: npt.ArrayLike, scores: npt.ArrayLike, indices: npt.Array
 
 
 def _keep_best(kept: _Kept, k: int, scores: npt.NDArray[np.int32], rank_evalues: npt.NDArray[np.float64],
-               chunk: Database, descriptions: list[str], first_index: int) -> _Kept:
-    """The k best of the kept hits and this chunk's (score > 0) together."""
+               chunk: Database, first_index: int) -> _Kept:
+    """The k best of the kept hits and this chunk's (score > 0) together;
+    only the kept ones' names, titles and sequences are copied out of the
+    chunk."""
     found = np.flatnonzero(scores > 0)
+    if len(found) > k:
+        # Only the chunk's own k best can be among the k best overall: cut to
+        # those whose E-value is at most the chunk's k-th (ties kept), so that
+        # what follows handles about k hits, not a copy of every subject.
+        key = rank_evalues[found]
+        np.nan_to_num(key, copy=False, nan=0.0)
+        found = found[key <= np.partition(key, k - 1)[k - 1]]
+        del key
     all_evalue = np.concatenate([kept.rank_evalue, rank_evalues[found]])
     all_score = np.concatenate([kept.score, scores[found].astype(np.int64)])
     all_index = np.concatenate([kept.index, found.astype(np.int64) + first_index])
@@ -282,13 +298,13 @@ def _keep_best(kept: _Kept, k: int, scores: npt.NDArray[np.int32], rank_evalues:
     for position in best.tolist():
         if position < old:
             merged.names.append(kept.names[position])
-            merged.descriptions.append(kept.descriptions[position])
+            merged.titles.append(kept.titles[position])
             merged.sequences.append(kept.sequences[position])
         else:
             local = int(found[position - old])
-            merged.names.append(chunk.names[local])
-            merged.descriptions.append(descriptions[local])
-            merged.sequences.append(chunk.sequence(local))
+            merged.names.append(chunk._core.name(local))
+            merged.titles.append(chunk._core.title(local))
+            merged.sequences.append(chunk._core.sequence(local))
     return merged
 
 
@@ -306,7 +322,7 @@ def merge_kept(first: _Kept, second: _Kept, k: int, offset: int = 0) -> _Kept:
     for position in best.tolist():
         source, at = (first, position) if position < boundary else (second, position - boundary)
         merged.names.append(source.names[at])
-        merged.descriptions.append(source.descriptions[at])
+        merged.titles.append(source.titles[at])
         merged.sequences.append(source.sequences[at])
     return merged
 
@@ -435,7 +451,7 @@ def search_settings(*, k: int, evalue: float | None, matrix: MatrixName, gap_ope
                           stage, chunk, kernel)
 
 
-def search_chunks(query_list: Sequence[tuple[str, str, str]], chunks: Iterable[tuple[Database, list[str]]],
+def search_chunks(query_list: Sequence[tuple[str, str, str]], chunks: Iterable[Database],
                   settings: SearchSettings) -> tuple[list[_Kept], int, int]:
     """Every query against every chunk: the ``k`` best hits of each query,
     ranked with the provisional database size and numbered from 0 at the first
@@ -445,7 +461,7 @@ def search_chunks(query_list: Sequence[tuple[str, str, str]], chunks: Iterable[t
     kept = [_Kept() for _ in query_list]
     db_residues = 0
     db_sequences = 0
-    for chunk_db, descriptions in chunks:
+    for chunk_db in chunks:
         lengths = chunk_db.lengths
         scores = rank_evalues = None
         for number, (_, _, sequence) in enumerate(query_list):
@@ -456,11 +472,10 @@ def search_chunks(query_list: Sequence[tuple[str, str, str]], chunks: Iterable[t
                     settings.matrix, settings.gap_open, settings.gap_extend)
             else:
                 rank_evalues = np.full(len(scores), np.nan)
-            kept[number] = _keep_best(kept[number], settings.k, scores, rank_evalues, chunk_db, descriptions,
-                                      db_sequences)
+            kept[number] = _keep_best(kept[number], settings.k, scores, rank_evalues, chunk_db, db_sequences)
         db_residues += chunk_db.total_residues
         db_sequences += len(chunk_db)
-        del chunk_db, descriptions, lengths, scores, rank_evalues  # free this chunk before the next is read
+        del chunk_db, lengths, scores, rank_evalues  # free this chunk before the next is read
     return kept, db_residues, db_sequences
 
 
@@ -494,7 +509,7 @@ def _finish(name: str, description: str, query: str, kept: _Kept, cutoff: float 
             raise RuntimeError(
                 f"internal error: the alignment of {name} with {kept.names[i]} scores {alignment.score}, "
                 f"the search {kept.score[i]}")
-        found.append(Hit(name, kept.names[i], kept.descriptions[i], len(query), int(lengths[i]), float(evalues[i]),
+        found.append(Hit(name, kept.names[i], kept.titles[i], len(query), int(lengths[i]), float(evalues[i]),
                          float(bits[i]), alignment, int(kept.index[i])))
     return QueryHits(name, description, len(query), found)
 

@@ -54,7 +54,8 @@ COLUMNS: dict[str, tuple[str, Callable[[Hit], str]]] = {
     "gaps": ("gaps", lambda h: str(h.gaps)),
     "ppos": ("% positives", lambda h: f"{h.ppos:.2f}"),
     "qcovhsp": ("% query coverage per hsp", lambda h: str(h.qcovhsp)),
-    "stitle": ("subject title", lambda h: h.stitle),
+    # blastp writes a tab in a title as three spaces (which keeps the columns).
+    "stitle": ("subject title", lambda h: h.stitle.replace("\t", "   ")),
     "btop": ("BTOP", lambda h: h.btop),
     "qseq": ("query seq", lambda h: h.qseq),
     "sseq": ("subject seq", lambda h: h.sseq),
@@ -111,7 +112,8 @@ def _pairwise(out: IO[str], query: QueryHits) -> None:
         out.write("***** No hits found *****\n\n")
         return
     for hit in query:
-        out.write(f">{hit.sseqid}{' ' + hit.stitle if hit.stitle else ''}\nLength={hit.slen}\n\n")
+        title = hit.stitle.replace("\t", "   ")
+        out.write(f">{title}\nLength={hit.slen}\n\n")
         bits = UNKNOWN if math.isnan(hit.bitscore) else _bitscore(hit.bitscore).strip()
         out.write(f" Score = {bits} bits ({hit.score}),  Expect = {_evalue(hit.evalue)}\n")
         out.write(f" Identities = {hit.nident}/{hit.length} ({_percent(hit.nident, hit.length)}%), "

@@ -43,8 +43,8 @@ class Shard:
     def label(self) -> str:
         return self.path if self.start is None else f"{self.path} (bytes {self.start}-{self.end})"
 
-    def chunks(self, residue_budget: int) -> Iterator[tuple[Database, list[str]]]:
-        """(Database, descriptions) of the shard, ``residue_budget`` residues at a time."""
+    def chunks(self, residue_budget: int) -> Iterator[Database]:
+        """The shard as Databases of about ``residue_budget`` residues each."""
         if self.start is None:
             yield from _hits.fasta_chunks(self.path, residue_budget)
             return
@@ -58,8 +58,9 @@ class Shard:
             if _read(stream, path, 2) == GZIP_MAGIC:
                 raise ValueError(f"database '{path}' is gzip-compressed: byte ranges need an uncompressed FASTA file; "
                                  f"shard it first (swladder shard {path} --shards N --out DIR) and search the shards")
-            blocks = range_blocks(stream, path, self.start, self.end, _hits.read_block_size(residue_budget))
-            yield from _hits.parse_chunks(blocks, self.label, residue_budget)
+            block_size = _hits.read_block_size(residue_budget)
+            blocks = range_blocks(stream, path, self.start, self.end, block_size)
+            yield from _hits.parse_chunks(blocks, self.label, residue_budget, reserve=residue_budget + block_size)
 
     def check(self, sequences: int, residues: int) -> None:
         """A ValueError naming the shard if it does not hold what its manifest says."""
@@ -156,7 +157,7 @@ def write_shards(database: PathLike, shards: int, out_dir: PathLike, *,
         raise ValueError("cannot shard standard input (it is read twice): give the database's path")
     total_residues = 0
     total_sequences = 0
-    for part, _ in _hits.fasta_chunks(path, chunk):
+    for part in _hits.fasta_chunks(path, chunk):
         total_residues += part.total_residues
         total_sequences += len(part)
     if total_sequences == 0:

@@ -12,7 +12,7 @@ The graph: one task per shard reads its shard itself (a shard file, or a
 byte range of one uncompressed FASTA file: the client sends the queries and
 the parameters, never the database) and keeps each query's ``k`` best hits,
 ranked with the provisional database size as the one-machine search ranks
-chunks (see ``swladder._hits``), with the kept subjects' names, descriptions
+chunks (see ``swladder._hits``), with the kept subjects' names, titles
 and sequences. A tree of merge tasks (``split_every`` shards at a time, in
 database order) reduces them to the ``k`` best of the whole database and its
 residue and sequence counts; numbering each shard's subjects from its own

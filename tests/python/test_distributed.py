@@ -90,8 +90,7 @@ def test_merging_runs_of_chunks_in_a_tree_equals_one_pass():
 
     def kept_of(start, stop, k):
         part = swladder.Database(list(zip(names[start:stop], sequences[start:stop])))
-        return _hits._keep_best(_hits._Kept(), k, scores[start:stop], evalues[start:stop], part,
-                                [f"about {name}" for name in names[start:stop]], 0), stop - start
+        return _hits._keep_best(_hits._Kept(), k, scores[start:stop], evalues[start:stop], part, 0), stop - start
 
     for k in (1, 4, 100):
         one, _ = kept_of(0, count, k)
@@ -104,7 +103,7 @@ def test_merging_runs_of_chunks_in_a_tree_equals_one_pass():
             merged = level[0][0]
             assert merged.index.tolist() == one.index.tolist()
             assert merged.names == one.names and merged.sequences == one.sequences
-            assert merged.descriptions == one.descriptions
+            assert merged.titles == one.titles
 
 
 def read_ranges(path, count, block_size=64) -> list[list[tuple[str, str, str]]]:

@@ -55,7 +55,8 @@ def test_rank_order_is_evalue_then_score_then_database_order():
 
 
 def _fake_chunk(names, sequences):
-    return swladder.Database(list(zip(names, sequences))), [f"about {name}" for name in names]
+    text = "".join(f">{name} about {name}\n{sequence}\n" for name, sequence in zip(names, sequences))
+    return swladder.Database._from_fasta_bytes(text.encode(), "chunk.fa")
 
 
 def test_keeping_the_best_across_chunks_equals_one_pass():
@@ -66,17 +67,16 @@ def test_keeping_the_best_across_chunks_equals_one_pass():
     scores = rng.integers(0, 6, size=count).astype(np.int32)  # many ties and zeros
     evalues = np.where(scores > 2, 1.0 / (scores + 1.0), 1.0)
     for k in (1, 3, 10, 100):
-        whole, descriptions = _fake_chunk(names, sequences)
-        one = _hits._keep_best(_hits._Kept(), k, scores, evalues, whole, descriptions, 0)
+        whole = _fake_chunk(names, sequences)
+        one = _hits._keep_best(_hits._Kept(), k, scores, evalues, whole, 0)
         for size in (1, 3, 7):
             kept = _hits._Kept()
             for start in range(0, count, size):
-                part, part_descriptions = _fake_chunk(names[start:start + size], sequences[start:start + size])
-                kept = _hits._keep_best(kept, k, scores[start:start + size], evalues[start:start + size], part,
-                                        part_descriptions, start)
+                part = _fake_chunk(names[start:start + size], sequences[start:start + size])
+                kept = _hits._keep_best(kept, k, scores[start:start + size], evalues[start:start + size], part, start)
             assert kept.index.tolist() == one.index.tolist()
             assert kept.names == one.names and kept.sequences == one.sequences
-            assert kept.descriptions == one.descriptions
+            assert kept.titles == one.titles == [f"{names[i]} about {names[i]}" for i in one.index]
         assert len(one.index) == min(k, int((scores > 0).sum()))
         assert all(scores[i] > 0 for i in one.index)
 
@@ -90,7 +90,7 @@ def _hit(evalue=2.5e-10, bitscore=50.4):
         positive=9, mismatch=1, gapopen=1, gaps=1, pident=80.0, ppos=90.0, cigar="4M1I5M", btop="4Y-4RK",
         midline="MKTA IAKQ+",
         pairwise=lambda q="Query", s="Sbjct": f"{q}  1  MKTAYIAKQR  10\n{s}  5  MKTA-IAKQK  13\n")
-    return _hits.Hit("q1", "s1", "a subject", 20, 30, evalue, bitscore, alignment, 0)
+    return _hits.Hit("q1", "s1", "s1 a\tsubject", 20, 30, evalue, bitscore, alignment, 0)
 
 
 def _results(*hits):
@@ -110,7 +110,8 @@ def test_tabular_is_blast_twelve_columns_one_based():
 def test_custom_columns_and_unknown_statistics():
     text = write(_results(_hit(math.nan, math.nan)), "6 qseqid sseqid score evalue bitscore qlen slen nident "
                  "positive gaps ppos qcovhsp stitle btop qseq sseq cigar")
-    assert text == ("q1\ts1\t119\tn/a\tn/a\t20\t30\t8\t9\t1\t90.00\t50\ta subject\t4Y-4RK\tMKTAYIAKQR\tMKTA-IAKQK"
+    # stitle: the whole title, a tab written as three spaces as blastp writes it.
+    assert text == ("q1\ts1\t119\tn/a\tn/a\t20\t30\t8\t9\t1\t90.00\t50\ts1 a   subject\t4Y-4RK\tMKTAYIAKQR\tMKTA-IAKQK"
                     "\t4M1I5M\n")
 
 
@@ -141,7 +142,7 @@ def test_json_holds_every_field_with_null_for_unknown():
 def test_pairwise_view_has_score_identities_and_blocks():
     text = write(_results(_hit()), "pairwise")
     assert text == write(_results(_hit()), "0")
-    assert "Query= q1 first query\n\nLength=20\n\n>s1 a subject\nLength=30\n\n" in text
+    assert "Query= q1 first query\n\nLength=20\n\n>s1 a   subject\nLength=30\n\n" in text
     assert " Score = 50.4 bits (119),  Expect = 2.50e-10\n" in text
     assert " Identities = 8/10 (80%), Positives = 9/10 (90%), Gaps = 1/10 (10%)\n" in text
     assert "Query  1  MKTAYIAKQR  10\nSbjct  5  MKTA-IAKQK  13\n" in text
@@ -194,13 +195,14 @@ def test_chunks_are_bounded_and_keep_every_record_in_order(tmp_path, compress):
     path = tmp_path / "db.fa"
     path.write_bytes(gzip.compress(text) if compress else text)
     budget = 20000
-    names, descriptions = [], []
+    names, titles = [], []
     longest = max(len(r[2]) for r in records)
-    for db, chunk_descriptions in _hits.fasta_chunks(path, budget):
+    for db in _hits.fasta_chunks(path, budget):
         assert db.total_residues < 2 * budget + longest
         names += db.names
-        descriptions += chunk_descriptions
-    assert names == [r[0] for r in records] and descriptions == [r[1] for r in records]
+        titles += [db._core.title(i) for i in range(len(db))]
+    assert names == [r[0] for r in records]
+    assert titles == [line[1:] for line in text.decode().splitlines() if line.startswith(">")]
     assert sum(1 for _ in _hits.fasta_chunks(path, budget)) > 5
 
 
@@ -242,10 +244,11 @@ def test_streaming_in_tiny_chunks_gives_the_same_hits(whole_results):
     for chunk in (1, 5000):
         streamed = swladder.hits(QUERIES, SAMPLE, k=20, threads=2, chunk=chunk)
         assert streamed == whole_results  # every field of every hit, in order
-    # A Database in memory has no descriptions; the rest is the same.
+    # A Database read whole into memory keeps the titles too.
     from_database = swladder.hits(QUERIES, swladder.Database(SAMPLE), k=20, threads=2)
-    assert [[dataclasses.replace(h, stitle="") for h in q] for q in whole_results] == [list(q) for q in from_database]
-    assert any(h.stitle for q in whole_results for h in q)
+    assert [list(q) for q in whole_results] == [list(q) for q in from_database]
+    headers = {line[1:].split()[0]: line[1:] for line in SAMPLE.read_text().splitlines() if line.startswith(">")}
+    assert all(h.stitle == headers[h.sseqid] and " " in h.stitle for q in whole_results for h in q)
 
 
 def test_k_and_evalue_cut_off(whole_results):
@@ -409,3 +412,72 @@ def test_matches_blastp_bits_and_evalues(tmp_path):
             assert fields[3] == swladder._statistics.format_evalue(hit.evalue), (hit.sseqid, fields)
             assert fields[4] == swladder._statistics.format_bitscore(hit.bitscore), (hit.sseqid, fields)
     assert compared >= 10
+
+
+def test_stitle_is_blastps_subject_title(tmp_path):
+    """stitle as blastp prints it for a FASTA database made without
+    -parse_seqids: the header after '>' as written (runs of blanks and
+    trailing blanks kept, a tab written as three spaces)."""
+    blastp = require_tool("blastp")
+    makeblastdb = require_tool("makeblastdb")
+    fasta = tmp_path / "titled.fa"
+    odd = "MKTAYIAKQRQISFVKSHFSRQLEERLGLIEVQ"
+    fasta.write_bytes(SAMPLE.read_bytes() + f">odd1   spaced\tdesc  two  \n{odd}\n>odd2\n{odd}\n".encode())
+    subprocess.run([makeblastdb, "-in", str(fasta), "-dbtype", "prot", "-out", str(tmp_path / "titled")],
+                   check=True, capture_output=True, timeout=300)
+    queries = _first_queries(tmp_path)
+    with open(queries, "a") as out:
+        out.write(f">oddq\n{odd}\n")
+    columns = "6 qseqid sseqid stitle"
+    done = subprocess.run([blastp, "-query", str(queries), "-db", str(tmp_path / "titled"), "-comp_based_stats", "0",
+                           "-seg", "no", "-use_sw_tback", "-max_target_seqs", "10", "-outfmt", columns],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    theirs = {tuple(line.split("\t")[:2]): line for line in done.stdout.splitlines()}
+    out = io.StringIO()
+    swladder.write_hits(swladder.hits(queries, fasta, k=10, threads=2), out, columns)
+    ours = {tuple(line.split("\t")[:2]): line for line in out.getvalue().splitlines()}
+    common = theirs.keys() & ours.keys()
+    assert len(common) >= 10 and ("oddq", "odd1") in common and ("oddq", "odd2") in common
+    for pair in common:
+        assert ours[pair] == theirs[pair]
+    assert theirs[("oddq", "odd1")] == "oddq\todd1\todd1   spaced   desc  two  "
+
+
+RSS_CHILD = """
+import resource, sys
+from swladder import _hits
+path, budget = sys.argv[1], int(sys.argv[2])
+peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+before = peak()
+residues = chunks = 0
+for db in _hits.fasta_chunks(path, budget):
+    residues += db.total_residues
+    chunks += 1
+    del db
+print(residues, chunks, peak() - before)
+"""
+
+
+def test_streaming_holds_about_one_chunk(tmp_path):
+    """Peak memory while streaming stays near the chunk size: the parser
+    encodes into the chunk's own storage and each chunk is freed before the
+    next is read (holding records and a Database at once took 3.4 chunks,
+    holding the file would take 4). glibc's threshold for mmap is fixed in
+    the child so that freed chunks go back to the system at once."""
+    sequences = swladder._core.synthetic_database(7, 4000, 100, 1900)
+    block = "".join(f">s{i} synthetic protein {i}\n" + "\n".join(s[j:j + 60] for j in range(0, len(s), 60)) + "\n"
+                    for i, s in enumerate(sequences))
+    block_residues = sum(map(len, sequences))
+    repeats = -(-64_000_000 // block_residues)
+    path = tmp_path / "big.fa"
+    with open(path, "w") as out:
+        for _ in range(repeats):
+            out.write(block)
+    budget = 16_000_000
+    done = subprocess.run([sys.executable, "-c", RSS_CHILD, str(path), str(budget)], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "MALLOC_MMAP_THRESHOLD_": str(1 << 20)})
+    assert done.returncode == 0, done.stderr
+    residues, chunks, growth = map(int, done.stdout.split())
+    assert residues == repeats * block_residues and chunks >= 4
+    assert growth < 1.5 * budget + 8_000_000, f"peak RSS grew {growth / 1e6:.1f} MB for {budget / 1e6:.0f} M-residue chunks"

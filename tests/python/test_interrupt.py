@@ -1,4 +1,4 @@
-"""Ctrl-C stops a long search promptly (issue 11): within 0.5 s of SIGINT a
+"""Ctrl-C stops a long search or alignment promptly (issue 11): within 0.5 s of SIGINT a
 compiled search raises KeyboardInterrupt (the rungs poll a cancel flag, the
 binding watches for signals while the search runs on its own thread), the
 interpreter goes on to search correctly, and the CLI exits with status 130.
@@ -131,6 +131,53 @@ def test_ctrl_c_ends_the_cli_with_status_130(tmp_path, stage, threads):
         assert status == 130, stderr
         assert delay < STOP_WITHIN, f"{stage}: exit {delay:.2f} s after SIGINT"
         assert (stdout, stderr) == ("", "")
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+ALIGN_CHILD = textwrap.dedent("""
+    import signal, sys
+    import swladder
+    from swladder._align import align_many
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    kind = sys.argv[1]
+    if kind == "align":
+        # One huge pair: the forward pass alone is 2.5e9 cells (seconds).
+        query = swladder._core.synthetic_database(1, 1, 50000, 50000)[0]
+        subject = swladder._core.synthetic_database(2, 1, 50000, 50000)[0]
+        run = lambda: swladder.align(query, subject)
+    else:
+        query = swladder._core.synthetic_database(1, 1, 30000, 30000)[0]
+        db = swladder.Database(swladder._core.synthetic_database(2, 8, 30000, 30000))
+        run = lambda: align_many(query, db, range(len(db)), threads=2)
+    print("ready", flush=True)
+    try:
+        run()
+        print("finished", flush=True)
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+    print("after", swladder.align("HEAGAWGHEE", "PAWHEAE").score, flush=True)
+""")
+
+
+@pytest.mark.parametrize("kind", ["align", "align_many"])
+def test_ctrl_c_stops_an_alignment_and_the_interpreter_goes_on(kind):
+    process = subprocess.Popen([sys.executable, "-c", ALIGN_CHILD, kind], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, preexec_fn=_restore_sigint)
+    try:
+        deadline = time.monotonic() + 120
+        assert _read_line(process, deadline) == "ready", process.stderr.read()
+        time.sleep(1.0)
+        sent = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        outcome = _read_line(process, deadline)
+        delay = time.monotonic() - sent
+        assert outcome == "interrupted", process.stderr.read()
+        assert delay < STOP_WITHIN, f"{kind}: KeyboardInterrupt {delay:.2f} s after SIGINT"
+        assert _read_line(process, deadline) == f"after {swladder.align('HEAGAWGHEE', 'PAWHEAE').score}"
+        assert process.wait(timeout=60) == 0
     finally:
         if process.poll() is None:
             process.kill()
