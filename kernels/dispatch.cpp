@@ -242,8 +242,15 @@ struct InterseqEntry {
 
 namespace {
 
+// avx2, 4, max_short: "avx2/4col/max/short".
 std::string variant_name(std::string_view level, int columns, std::string_view form) {
-  return std::string(level) + "/" + std::to_string(columns) + "col/" + std::string(form);
+  std::string name(level);
+  name += '/';
+  name += std::to_string(columns);
+  name += "col/";
+  name += form;
+  std::replace(name.begin(), name.end(), '_', '/');
+  return name;
 }
 
 }  // namespace
