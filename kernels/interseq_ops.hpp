@@ -174,8 +174,11 @@ struct Ops8 : Arith8 {
     for (int c = 0; c < kChunk; ++c) out[c] = column_from_bytes(columns + c * kLanes);
   }
   static Vec lookup(const std::uint8_t* row, const Column& column) {
-    const __m512i low = _mm512_maskz_broadcast_i32x4(~__mmask16{0}, _mm_load_si128(reinterpret_cast<const __m128i*>(row)));
-    const __m512i high = _mm512_maskz_broadcast_i32x4(~__mmask16{0}, _mm_load_si128(reinterpret_cast<const __m128i*>(row + 16)));
+    // Zero-masking with a full mask: GCC 12 warns about the plain form's undefined pass-through.
+    const __mmask16 all = ~__mmask16{0};
+    const __m512i low = _mm512_maskz_broadcast_i32x4(all, _mm_load_si128(reinterpret_cast<const __m128i*>(row)));
+    const __m512i high =
+        _mm512_maskz_broadcast_i32x4(all, _mm_load_si128(reinterpret_cast<const __m128i*>(row + 16)));
     return _mm512_mask_blend_epi8(column.high, _mm512_shuffle_epi8(low, column.codes),
                                   _mm512_shuffle_epi8(high, column.codes));
   }

@@ -41,7 +41,11 @@ def table_mix(spread: bool) -> dict[str, float]:
     match = MIX.search(HEADER.read_text())
     assert match, f"{HEADER}: instruction_mix's return line changed; update this test's pattern"
     adds, max_spread, max_plain, pairs_spread, pairs_plain = (float(x) for x in match.groups())
-    return {"adds": adds, "maxes": max_spread if spread else max_plain, "pairs": pairs_spread if spread else pairs_plain}
+    return {
+        "adds": adds,
+        "maxes": max_spread if spread else max_plain,
+        "pairs": pairs_spread if spread else pairs_plain,
+    }
 
 
 def require(condition: bool, why: str) -> None:
@@ -98,7 +102,8 @@ def test_table_offers_variants_to_check():
 def test_row_loop_has_the_tabled_mix(level, columns, form):
     spread = form.startswith("spread")
     short = form.endswith("_short")
-    shape = f"Shape<{columns}, (swl::kernels::{level}::(anonymous namespace)::MaxForm){1 if spread else 0}, {str(short).lower()}>"
+    form_enum = f"(swl::kernels::{level}::(anonymous namespace)::MaxForm){1 if spread else 0}"
+    shape = f"Shape<{columns}, {form_enum}, {str(short).lower()}>"
     searches = [
         body
         for name, body in disassembly(level)
