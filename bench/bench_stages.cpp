@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "cancel.hpp"
+#include "ceiling.hpp"
 #include "dispatch.hpp"
 #include "errors.hpp"
 #include "fasta.hpp"
@@ -257,6 +258,11 @@ void run_case(benchmark::State& state, Case& c, Shared& shared) {
   state.counters["cells"] = cells_per_iteration;
   state.counters["rescored"] = static_cast<double>(rescored);
   state.counters["threads"] = threads_used;
+  // Interseq variants: the GCUPS their instruction mix allows on this CPU's
+  // measured throughputs (bench/ceiling.hpp), for every thread used; 0 for
+  // other kernels.
+  const double ceiling = swl::bench::ceiling_gcups(kernel_used);
+  if (ceiling > 0) state.counters["ceiling"] = ceiling * 1e9 * threads_used;
 }
 
 }  // namespace
@@ -298,6 +304,10 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("swl_queries", w.query_description);
   benchmark::AddCustomContext("swl_scoring", w.scoring.describe());
   benchmark::AddCustomContext("swl_cpu_features", swl::kernels::cpu_features());
+  for (const char* width : {"avx2", "avx512"}) {
+    const swl::bench::Throughput& t = swl::bench::throughput(width);
+    if (t.adds > 0) benchmark::AddCustomContext(std::string("swl_throughput_") + width, t.describe());
+  }
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

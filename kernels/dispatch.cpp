@@ -12,15 +12,21 @@
 
 // The kernels compiled for each level (CMake builds kernels/<family>.cpp once
 // per SWL_KERNEL line, in namespace swl::kernels::<level>).
+// A family's level with variants offers those (SWL_VARIANT lines) instead.
 #if defined(SWL_X86_KERNELS)
 #define SWL_ISA_LEVEL(level, features)
 #define SWL_KERNEL(family, level) \
   namespace swl::kernels::level { \
   family::Kernel family##_kernel(); \
   }
+#define SWL_VARIANT(family, level, columns, form) \
+  namespace swl::kernels::level { \
+  family::Kernel family##_##columns##col_##form(); \
+  }
 #include "dispatch_table.def"
 #undef SWL_ISA_LEVEL
 #undef SWL_KERNEL
+#undef SWL_VARIANT
 #endif
 
 namespace swl::kernels {
@@ -37,9 +43,11 @@ constexpr LevelInfo kLevels[] = {
     {Level::portable, "scalar", ""},
 #define SWL_ISA_LEVEL(level, features) {Level::level, #level, features},
 #define SWL_KERNEL(family, level)
+#define SWL_VARIANT(family, level, columns, form)
 #include "dispatch_table.def"
 #undef SWL_ISA_LEVEL
 #undef SWL_KERNEL
+#undef SWL_VARIANT
 };
 
 constexpr std::size_t kLevelCount = std::size(kLevels);
@@ -110,9 +118,9 @@ const CpuView& cpu() {
 
 const LevelInfo& info(Level level) { return kLevels[static_cast<std::size_t>(level)]; }
 
-std::string join_names(std::span<const Level> levels) {
+std::string join_names(std::span<const KernelRef> kernels) {
   std::string out;
-  for (const Level level : levels) out += (out.empty() ? "" : ", ") + std::string(level_name(level));
+  for (const KernelRef& kernel : kernels) out += (out.empty() ? "" : ", ") + kernel.name;
   return out;
 }
 
@@ -135,60 +143,74 @@ std::span<const Level> all_levels() {
 bool cpu_runs(Level level) { return cpu().runs[static_cast<std::size_t>(level)]; }
 std::string cpu_features() { return cpu().features; }
 
+Family::Family(std::string_view name, std::vector<KernelRef> kernels) : name_(name), kernels_(std::move(kernels)) {
+  for (const KernelRef& kernel : kernels_) {
+    if (std::find(levels_.begin(), levels_.end(), kernel.level) == levels_.end()) levels_.push_back(kernel.level);
+  }
+}
+
 std::vector<std::string> Family::runnable() const {
   std::vector<std::string> names;
-  for (const Level level : levels_) {
-    if (level == Level::portable || cpu_runs(level)) names.emplace_back(level_name(level));
+  for (const KernelRef& kernel : kernels_) {
+    if (kernel.level == Level::portable || cpu_runs(kernel.level)) names.push_back(kernel.name);
   }
   return names;
 }
 
-Level Family::choose(std::string_view requested, std::string_view stage_name) const {
-  const auto find = [&](std::string_view name) -> std::optional<Level> {
-    for (const Level level : levels_) {
-      if (level_name(level) == name || (name == "avx512" && is_avx512(level))) return level;
-    }
-    return std::nullopt;
-  };
-  const auto runnable_or_throw = [&](Level level, std::string_view origin) {
-    if (level != Level::portable && !cpu_runs(level)) {
-      throw InputError(std::string(origin) + ": kernel '" + std::string(level_name(level)) + "' of stage '" +
-                       std::string(stage_name) + "' needs " + std::string(level_features(level)) +
+const KernelRef* Family::find(std::string_view name) const {
+  for (const KernelRef& kernel : kernels_) {
+    if (kernel.name == name) return &kernel;
+  }
+  // Aliases: a level's name, or "avx512", names the first kernel of the level.
+  for (const KernelRef& kernel : kernels_) {
+    if (level_name(kernel.level) == name || (name == "avx512" && is_avx512(kernel.level))) return &kernel;
+  }
+  return nullptr;
+}
+
+const KernelRef& Family::choose(std::string_view requested, std::string_view stage_name) const {
+  const auto runnable_or_throw = [&](const KernelRef& kernel, std::string_view asked,
+                                     std::string_view origin) -> const KernelRef& {
+    if (kernel.level != Level::portable && !cpu_runs(kernel.level)) {
+      // An alias names the kernel it stands for too ('avx512' (avx512vbmi/8col/spread)).
+      const std::string stands_for = asked == kernel.name ? "" : " (" + kernel.name + ")";
+      throw InputError(std::string(origin) + ": kernel '" + std::string(asked) + "'" + stands_for + " of stage '" +
+                       std::string(stage_name) + "' needs " + std::string(level_features(kernel.level)) +
                        ", which this CPU lacks (CPU has: " + cpu_features() + ")");
     }
-    return level;
+    return kernel;
   };
 
   if (!requested.empty()) {
-    const auto level = find(requested);
-    if (!level) {
+    const KernelRef* kernel = find(requested);
+    if (kernel == nullptr) {
       throw InputError("stage '" + std::string(stage_name) + "' has no kernel '" + std::string(requested) +
-                       "' (it has: " + join_names(levels_) + ")");
+                       "' (it has: " + join_names(kernels_) + ")");
     }
-    return runnable_or_throw(*level, "kernel");
+    return runnable_or_throw(*kernel, requested, "kernel");
   }
 
   // The default, resolved once per value of SWLADDER_KERNEL (tests change it
   // within one process); the error of an unrunnable forced kernel is kept too.
   static std::mutex mutex;
-  static std::map<std::pair<const Family*, std::string>, std::variant<Level, std::string>> cache;
+  static std::map<std::pair<const Family*, std::string>, std::variant<const KernelRef*, std::string>> cache;
   const char* forced = std::getenv("SWLADDER_KERNEL");
   const std::string forced_name = forced != nullptr ? forced : "";
-  std::variant<Level, std::string> choice;
+  std::variant<const KernelRef*, std::string> choice;
   {
     const std::lock_guard lock(mutex);
     const auto key = std::make_pair(this, forced_name);
     auto found = cache.find(key);
     if (found == cache.end()) {
-      std::variant<Level, std::string> resolved = Level::portable;
-      const auto level = forced_name.empty() ? std::nullopt : find(forced_name);
+      std::variant<const KernelRef*, std::string> resolved = &kernels_.back();
+      const KernelRef* kernel = forced_name.empty() ? nullptr : find(forced_name);
       try {
-        if (level) {
-          resolved = runnable_or_throw(*level, "SWLADDER_KERNEL");
+        if (kernel != nullptr) {
+          resolved = &runnable_or_throw(*kernel, forced_name, "SWLADDER_KERNEL");
         } else {
-          for (const Level candidate : levels_) {
-            if (candidate == Level::portable || cpu_runs(candidate)) {
-              resolved = candidate;
+          for (const KernelRef& candidate : kernels_) {
+            if (candidate.level == Level::portable || cpu_runs(candidate.level)) {
+              resolved = &candidate;
               break;
             }
           }
@@ -201,36 +223,94 @@ Level Family::choose(std::string_view requested, std::string_view stage_name) co
     choice = found->second;
   }
   if (const auto* message = std::get_if<std::string>(&choice)) throw InputError(*message);
-  return std::get<Level>(choice);
+  return *std::get<const KernelRef*>(choice);
 }
 
 // The compiled kernels of each family, in the table's order of preference.
-// The SWL_KERNEL lines expand once per family, keeping only that family's.
+// The table's lines expand once per family, keeping only that family's; a
+// level with SWL_VARIANT lines has its SWL_KERNEL line stand for them.
+struct StripedEntry {
+  Level level;
+  std::string name;
+  striped::Kernel kernel;
+};
+struct InterseqEntry {
+  Level level;
+  std::string name;
+  interseq::Kernel kernel;
+};
+
+namespace {
+
+// avx2, 4, max_short: "avx2/4col/max/short".
+std::string variant_name(std::string_view level, int columns, std::string_view form) {
+  std::string name(level);
+  name += '/';
+  name += std::to_string(columns);
+  name += "col/";
+  name += form;
+  std::replace(name.begin(), name.end(), '_', '/');
+  return name;
+}
+
+}  // namespace
+
 #if defined(SWL_X86_KERNELS)
 #define SWL_ISA_LEVEL(level, features)
-#define SWL_KERNEL(family, level) SWL_ENTRY_##family(level)
-#define SWL_ENTRY_striped(level) StripedEntry{Level::level, level::striped_kernel()},
-#define SWL_ENTRY_interseq(level)
+#define SWL_KERNEL(family, level) SWL_KERNEL_##family(level)
+#define SWL_VARIANT(family, level, columns, form) SWL_VARIANT_##family(level, columns, form)
+#define SWL_KERNEL_striped(level) StripedEntry{Level::level, #level, level::striped_kernel()},
+#define SWL_VARIANT_striped(level, columns, form)
+#define SWL_KERNEL_interseq(level)
+#define SWL_VARIANT_interseq(level, columns, form)
 const std::vector<StripedEntry>& striped_entries() {
   static const std::vector<StripedEntry> entries = {
 #include "dispatch_table.def"
   };
   return entries;
 }
-#undef SWL_ENTRY_striped
-#undef SWL_ENTRY_interseq
-#define SWL_ENTRY_striped(level)
-#define SWL_ENTRY_interseq(level) InterseqEntry{Level::level, level::interseq_kernel()},
-const std::vector<InterseqEntry>& interseq_entries() {
+#undef SWL_KERNEL_striped
+#undef SWL_VARIANT_interseq
+#define SWL_KERNEL_striped(level)
+#define SWL_VARIANT_interseq(level, columns, form) \
+  InterseqEntry{Level::level, variant_name(#level, columns, #form), level::interseq_##columns##col_##form()},
+const std::vector<InterseqEntry>& interseq_variants() {
   static const std::vector<InterseqEntry> entries = {
 #include "dispatch_table.def"
   };
   return entries;
 }
-#undef SWL_ENTRY_striped
-#undef SWL_ENTRY_interseq
+#undef SWL_VARIANT_interseq
+#undef SWL_KERNEL_interseq
+#define SWL_VARIANT_interseq(level, columns, form)
+#define SWL_KERNEL_interseq(level) Level::level,
+const std::vector<Level>& interseq_levels() {
+  static const std::vector<Level> levels = {
+#include "dispatch_table.def"
+  };
+  return levels;
+}
+// The variants in the order of the levels (the SWL_KERNEL lines), each
+// level's in the order of its SWL_VARIANT lines.
+const std::vector<InterseqEntry>& interseq_entries() {
+  static const std::vector<InterseqEntry> entries = [] {
+    std::vector<InterseqEntry> ordered;
+    for (const Level level : interseq_levels()) {
+      for (const InterseqEntry& entry : interseq_variants()) {
+        if (entry.level == level) ordered.push_back(entry);
+      }
+    }
+    return ordered;
+  }();
+  return entries;
+}
+#undef SWL_KERNEL_striped
+#undef SWL_VARIANT_striped
+#undef SWL_KERNEL_interseq
+#undef SWL_VARIANT_interseq
 #undef SWL_ISA_LEVEL
 #undef SWL_KERNEL
+#undef SWL_VARIANT
 #else
 const std::vector<StripedEntry>& striped_entries() {
   static const std::vector<StripedEntry> entries;
@@ -245,37 +325,38 @@ const std::vector<InterseqEntry>& interseq_entries() {
 namespace {
 
 template <typename Entry>
-std::vector<Level> levels_of(const std::vector<Entry>& entries) {
-  std::vector<Level> levels;
-  for (const Entry& entry : entries) levels.push_back(entry.level);
-  levels.push_back(Level::portable);
-  return levels;
-}
-
-template <typename Entry>
-const auto* kernel_at(const std::vector<Entry>& entries, Level level) {
-  for (const Entry& entry : entries) {
-    if (entry.level == level) return &entry.kernel;
-  }
-  return static_cast<decltype(&entries.front().kernel)>(nullptr);
+std::vector<KernelRef> refs_of(const std::vector<Entry>& entries) {
+  std::vector<KernelRef> refs;
+  for (std::size_t i = 0; i < entries.size(); ++i) refs.push_back({entries[i].level, entries[i].name, i});
+  refs.push_back({Level::portable, std::string(level_name(Level::portable)), entries.size()});
+  return refs;
 }
 
 }  // namespace
 
 const Family& portable_family() {
-  static const Family family("scalar", {Level::portable});
+  static const Family family("scalar", {{Level::portable, std::string(level_name(Level::portable)), 0}});
   return family;
 }
 const Family& striped_family() {
-  static const Family family("striped", levels_of(striped_entries()));
+  static const Family family("striped", refs_of(striped_entries()));
   return family;
 }
 const Family& interseq_family() {
-  static const Family family("interseq", levels_of(interseq_entries()));
+  static const Family family("interseq", refs_of(interseq_entries()));
   return family;
 }
 
-const striped::Kernel* striped_kernel(Level level) { return kernel_at(striped_entries(), level); }
-const interseq::Kernel* interseq_kernel(Level level) { return kernel_at(interseq_entries(), level); }
+const striped::Kernel* striped_kernel(Level level) {
+  for (const StripedEntry& entry : striped_entries()) {
+    if (entry.level == level) return &entry.kernel;
+  }
+  return nullptr;
+}
+const interseq::Kernel* interseq_kernel(const KernelRef& kernel) {
+  const auto& entries = interseq_entries();
+  if (kernel.level == Level::portable || kernel.index >= entries.size()) return nullptr;
+  return &entries[kernel.index].kernel;
+}
 
 }  // namespace swl::kernels

@@ -23,9 +23,11 @@ enum class Level : std::uint8_t {
   portable,
 #define SWL_ISA_LEVEL(level, features) level,
 #define SWL_KERNEL(family, level)
+#define SWL_VARIANT(family, level, columns, form)
 #include "dispatch_table.def"
 #undef SWL_ISA_LEVEL
 #undef SWL_KERNEL
+#undef SWL_VARIANT
 };
 
 std::string_view level_name(Level level);     // "scalar", "sse41", "avx2", ...
@@ -38,14 +40,12 @@ bool cpu_runs(Level level);
 // The table's features this CPU has, space-separated ("sse4.1 avx2 bmi2 ...").
 std::string cpu_features();
 
-// One compiled kernel of a family, at one level.
-struct StripedEntry {
+// One kernel a family offers: a level's kernel, or one of its variants
+// (SWL_VARIANT lines), or the portable scalar code.
+struct KernelRef {
   Level level;
-  striped::Kernel kernel;
-};
-struct InterseqEntry {
-  Level level;
-  interseq::Kernel kernel;
+  std::string name;   // "avx2/4col/max"; the level's name where it has no variants ("sse41", "scalar")
+  std::size_t index;  // into the family's compiled kernels; unused for the portable level
 };
 
 // What a family offers, in order of preference, then the portable level,
@@ -53,22 +53,30 @@ struct InterseqEntry {
 class Family {
  public:
   std::string_view name() const { return name_; }
+  // Its levels, in order of preference, portable last.
   std::span<const Level> levels() const { return levels_; }
-  // Names of the levels this CPU runs, best first ("scalar" last).
+  // Every kernel, in order of preference (a level's variants together, its
+  // default first), portable last.
+  std::span<const KernelRef> all() const { return kernels_; }
+  // Names of the kernels this CPU runs, best first ("scalar" last): every
+  // variant once, no aliases. What a tuner times.
   std::vector<std::string> runnable() const;
-  // The level to run for a stage's request, throwing InputError for a name
+  // The kernel to run for a stage's request, throwing InputError for a name
   // the family lacks or the CPU cannot run:
-  // - `requested` is a level name, "avx512" (the family's first AVX-512
-  //   level), or "" for the default;
-  // - the default is SWLADDER_KERNEL where that names a level of the family
-  //   (read once per process), else the first level this CPU runs. It is
-  //   resolved once and cached.
-  Level choose(std::string_view requested, std::string_view stage_name) const;
+  // - `requested` is a kernel's name, a level's name (an alias of that
+  //   level's first kernel, its default variant), "avx512" (the family's
+  //   first AVX-512 level), or "" for the default;
+  // - the default is SWLADDER_KERNEL where that names a kernel or alias of
+  //   the family (read once per process), else the first kernel this CPU
+  //   runs. It is resolved once and cached.
+  const KernelRef& choose(std::string_view requested, std::string_view stage_name) const;
 
-  Family(std::string_view name, std::vector<Level> levels) : name_(name), levels_(std::move(levels)) {}
+  Family(std::string_view name, std::vector<KernelRef> kernels);
 
  private:
+  const KernelRef* find(std::string_view name) const;
   std::string_view name_;
+  std::vector<KernelRef> kernels_;
   std::vector<Level> levels_;
 };
 
@@ -76,8 +84,9 @@ const Family& striped_family();
 const Family& interseq_family();
 const Family& portable_family();  // for stages with scalar code only
 
-// The compiled kernel of a family at `level`; nullptr for the portable level.
+// The compiled kernel of a family at `level` (striped has no variants) or
+// for a kernel of the family; nullptr for the portable level.
 const striped::Kernel* striped_kernel(Level level);
-const interseq::Kernel* interseq_kernel(Level level);
+const interseq::Kernel* interseq_kernel(const KernelRef& kernel);
 
 }  // namespace swl::kernels

@@ -18,18 +18,63 @@ using namespace interseq;
 namespace {
 
 namespace simd = interseq_ops;
-// Subject columns per pass: one simd::Chunk of residue codes per lane.
-inline constexpr int kColumns = simd::kChunk;
-static_assert(kColumns <= kMaxColumns, "the scratch holds kMaxColumns columns");
 static_assert(simd::kRowBytes == kRowBytes && simd::kRow16Offset == kRow16Offset, "one score-row layout");
+
+// The choices a variant makes (its name in dispatch_table.def says them:
+// avx2/4col/max is Shape<4, MaxForm::max> at the avx2 level).
+enum class MaxForm {
+  max,     // every maximum a plain vpmaxsb/vpmaxsw
+  spread,  // a third of them Ops::max_spread (AVX-512 only), see interseq_ops.hpp
+};
+// kColumns: subject columns per pass down the query. More columns share
+// each row's H and E loads and stores, its profile address and its loop
+// overhead among more cells, and halve the per-pass work, until the
+// columns' H and F no longer fit the register file (16 ymm on AVX2: 4
+// columns fit, 8 spill F; 32 zmm: 8 fit).
+// kBestChains: running maxima the best score is split over, so that its
+// chain of 4-cycle max_spread does not set the pace; a plain max needs one.
+// kShort: the short-chain recurrence (names ending /short), the same
+// operations per cell as the classic one but shorter dependency chains:
+// - classic: h = max(hd, f, e); E and F both open from h.
+// - short: x = max(hd, f); h = max(x, e); E and F open from x, so E
+//   leaves the E chain after one subtraction and one max (2 cycles per
+//   column instead of 3) and F's chain down a column is 3 instead of 4.
+//   E opening from x rather than h loses nothing: E - open_extend is below
+//   E - extend. F opening from x (that is, from hd: F - open_extend is
+//   below F - extend) drops only the paths where a vertical gap directly
+//   follows a horizontal one; swapping the two gaps gives a path of the
+//   same score (two opens, the same extends) that E still allows, so the
+//   best score is the classic one's, and saturation is reached alike.
+//   The best score is taken over hd, available before the gaps are: H is
+//   largest where it comes from the diagonal (a gap only loses), and the
+//   ceiling is reached only there.
+template <int Columns, MaxForm Form, bool Short = false>
+struct Shape {
+  static constexpr int kColumns = Columns;
+  static constexpr MaxForm kForm = Form;
+  static constexpr bool kShort = Short;
+  static constexpr int kBestChains = Form == MaxForm::spread ? 2 : 1;
+  static_assert(Columns >= 1 && Columns <= kMaxColumns, "the scratch holds kMaxColumns columns");
+};
+
+template <class Ops, MaxForm Form>
+inline typename Ops::Vec spread_max(typename Ops::Vec a, typename Ops::Vec b) {
+  if constexpr (Form == MaxForm::spread) {
+    return Ops::max_spread(a, b);
+  } else {
+    return Ops::max(a, b);
+  }
+}
 
 // One pass: kColumns subject columns, every query row. With Reset, lanes
 // whose new sequence starts here read a zero H and E from the previous
 // column; keeping that as a separate loop spares the two resets per row in
 // passes where no lane starts over.
-template <class Ops, bool Reset>
+template <class Ops, class Shape, bool Reset>
 inline void sweep(const Job& job, const Scratch& s) {
   using Vec = typename Ops::Vec;
+  constexpr int kColumns = Shape::kColumns;
+  constexpr MaxForm kForm = Shape::kForm;
   const Vec floor = Ops::set1(Ops::kFloor);
   const Vec open_extend = Ops::set1(job.gap_open_extend);
   const Vec extend = Ops::set1(job.gap_extend);
@@ -37,16 +82,13 @@ inline void sweep(const Job& job, const Scratch& s) {
   const Vec* profile = reinterpret_cast<const Vec*>(s.profile);
   Vec* h_store = reinterpret_cast<Vec*>(s.h);
   Vec* e_store = reinterpret_cast<Vec*>(s.e);
-  // Running maxima by column, Ops::kBestChains of them: on AVX-512 a compare
-  // and masked move takes 4 cycles, and one chain through all 8 columns of a
-  // row would come close to the row's own issue time.
-  constexpr int kChains = Ops::kBestChains;
+  constexpr int kChains = Shape::kBestChains;
   Vec best[kChains];
 #pragma GCC unroll 2
   for (int k = 0; k < kChains; ++k) best[k] = Ops::load(s.best);
   Vec h_up[kColumns];  // H of the previous row, one per column
   Vec f[kColumns];     // F entering this row, one per column
-#pragma GCC unroll 8
+#pragma GCC unroll 16
   for (int c = 0; c < kColumns; ++c) {
     h_up[c] = floor;
     f[c] = floor;
@@ -61,7 +103,7 @@ inline void sweep(const Job& job, const Scratch& s) {
     // spares the register moves of a rotating window.
     Vec h_diagonal[kColumns];
     h_diagonal[0] = Ops::adds(h_left_up, scores[0]);
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (int c = 1; c < kColumns; ++c) h_diagonal[c] = Ops::adds(h_up[c - 1], scores[c]);
     h_left_up = Ops::load(h_store + i);
     Vec e = Ops::load(e_store + i);
@@ -69,19 +111,27 @@ inline void sweep(const Job& job, const Scratch& s) {
       h_left_up = Ops::reset(h_left_up, starting);
       e = Ops::reset(e, starting);
     }
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (int c = 0; c < kColumns; ++c) {
-      // A third of the maxima go through max_spread (see simd_interseq.hpp),
-      // all off the E recurrence, which runs through the columns of a row
-      // and is the longest dependency chain: E enters H last and its own
-      // update stays a plain max.
-      Vec h = Ops::max_spread(h_diagonal[c], f[c]);
-      h = Ops::max(h, e);
-      best[c % kChains] = Ops::max_spread(best[c % kChains], h);
-      const Vec h_open = Ops::subs(h, open_extend);
-      e = Ops::max(Ops::subs(e, extend), h_open);
-      f[c] = Ops::max_spread(Ops::subs(f[c], extend), h_open);
-      h_up[c] = h;
+      // In the spread form a third of the maxima go through max_spread, all
+      // off the E recurrence, which runs through the columns of a row and
+      // is the longest dependency chain: E's own update stays a plain max.
+      if constexpr (Shape::kShort) {
+        best[c % kChains] = spread_max<Ops, kForm>(best[c % kChains], h_diagonal[c]);
+        const Vec x = spread_max<Ops, kForm>(h_diagonal[c], f[c]);
+        const Vec x_open = Ops::subs(x, open_extend);
+        h_up[c] = Ops::max(x, e);
+        e = Ops::max(Ops::subs(e, extend), x_open);
+        f[c] = spread_max<Ops, kForm>(Ops::subs(f[c], extend), x_open);
+      } else {
+        Vec h = spread_max<Ops, kForm>(h_diagonal[c], f[c]);
+        h = Ops::max(h, e);
+        best[c % kChains] = spread_max<Ops, kForm>(best[c % kChains], h);
+        const Vec h_open = Ops::subs(h, open_extend);
+        e = Ops::max(Ops::subs(e, extend), h_open);
+        f[c] = spread_max<Ops, kForm>(Ops::subs(f[c], extend), h_open);
+        h_up[c] = h;
+      }
     }
     Ops::store(h_store + i, h_up[kColumns - 1]);
     Ops::store(e_store + i, e);
@@ -114,14 +164,22 @@ inline bool claim(const Job& job, const Scratch& s, int lane) {
 
 inline constexpr std::uint32_t kNoSubject = 0xffffffffu;
 
-template <class Ops>
+template <class Ops, class Shape>
 void search(const Job& job, const Scratch& s) {
   using Vec = typename Ops::Vec;
   using Elem = typename Ops::Elem;
   using Column = typename Ops::Column;
   using Chunk = simd::Chunk;
   constexpr int kLanes = Ops::kLanes;
-  Chunk* chunks = reinterpret_cast<Chunk*>(s.chunks);
+  constexpr int kColumns = Shape::kColumns;
+  // Whole Chunks per lane go through the vector transpose (Ops::load_columns);
+  // other widths, and the Ops without one, write the residues column-major.
+  constexpr int kGroup = simd::kChunk;
+  constexpr bool kGrouped = Ops::kTransposes && kColumns % kGroup == 0;
+  constexpr int kGroups = kColumns / kGroup;
+  static_assert(kLanes * kColumns <= kMaxLanes * kMaxColumns, "the scratch holds the residues of one pass");
+  Chunk* chunks = reinterpret_cast<Chunk*>(s.chunks);  // kGroups runs of kLanes Chunks
+  std::uint8_t* codes = s.chunks;                     // or kColumns runs of kLanes codes
   Elem* best = reinterpret_cast<Elem*>(s.best);
   Elem* keep = reinterpret_cast<Elem*>(s.keep);
 
@@ -154,20 +212,34 @@ void search(const Job& job, const Scratch& s) {
       const std::uint32_t left = s.left[lane];
       const std::uint8_t* next = s.next[lane];
       if (left > static_cast<std::uint32_t>(kColumns)) {
-        Chunk chunk;
-        __builtin_memcpy(&chunk, next, sizeof chunk);
-        chunks[lane] = chunk;
+        if constexpr (kGrouped) {
+          for (int g = 0; g < kGroups; ++g) {
+            Chunk chunk;
+            __builtin_memcpy(&chunk, next + g * kGroup, sizeof chunk);
+            chunks[g * kLanes + lane] = chunk;
+          }
+        } else {
+          for (int c = 0; c < kColumns; ++c) codes[c * kLanes + lane] = next[c];
+        }
         // The lanes read 64 sequences scattered over the database, more
         // streams than the hardware prefetcher follows: ask one line ahead.
         prefetch(next + 64);
         s.next[lane] = next + kColumns;
         s.left[lane] = left - kColumns;
       } else {
-        Chunk chunk = 0;
-        for (int c = kColumns - 1; c >= 0; --c) {
-          chunk = (chunk << 8) | (static_cast<std::uint32_t>(c) < left ? next[c] : kPadCode);
+        if constexpr (kGrouped) {
+          for (int g = 0; g < kGroups; ++g) {
+            Chunk chunk = 0;
+            for (int c = g * kGroup + kGroup - 1; c >= g * kGroup; --c) {
+              chunk = (chunk << 8) | (static_cast<std::uint32_t>(c) < left ? next[c] : kPadCode);
+            }
+            chunks[g * kLanes + lane] = chunk;
+          }
+        } else {
+          for (int c = 0; c < kColumns; ++c) {
+            codes[c * kLanes + lane] = static_cast<std::uint32_t>(c) < left ? next[c] : kPadCode;
+          }
         }
-        chunks[lane] = chunk;
         if (left > 0) {
           s.left[lane] = 0;
           s.finishing[finishing++] = static_cast<std::uint32_t>(lane);
@@ -175,7 +247,11 @@ void search(const Job& job, const Scratch& s) {
       }
     }
     Column columns[kColumns];
-    Ops::load_columns(chunks, columns);
+    if constexpr (kGrouped) {
+      for (int g = 0; g < kGroups; ++g) Ops::load_columns(chunks + g * kLanes, columns + g * kGroup);
+    } else {
+      for (int c = 0; c < kColumns; ++c) columns[c] = Ops::column_from_bytes(codes + c * kLanes);
+    }
     Vec* profile = reinterpret_cast<Vec*>(s.profile);
     for (int k = 0; k < job.letter_count; ++k) {
       const std::uint8_t letter = job.letters[k];
@@ -184,11 +260,11 @@ void search(const Job& job, const Scratch& s) {
     }
 
     if (reset) {
-      sweep<Ops, true>(job, s);
+      sweep<Ops, Shape, true>(job, s);
       for (int lane = 0; lane < kLanes; ++lane) keep[lane] = static_cast<Elem>(Ops::kCeiling);
       reset = false;
     } else {
-      sweep<Ops, false>(job, s);
+      sweep<Ops, Shape, false>(job, s);
     }
 
     // A lane at the ceiling will be rescored wider whatever follows, so it
@@ -220,9 +296,31 @@ void search(const Job& job, const Scratch& s) {
   }
 }
 
+template <class Shape>
+interseq::Kernel make_kernel() {
+  return {&search<simd::Ops8, Shape>, &search<simd::Ops16, Shape>, simd::Ops8::kLanes};
+}
+
 }  // namespace
 
-interseq::Kernel interseq_kernel() { return {&search<simd::Ops8>, &search<simd::Ops16>, simd::Ops8::kLanes}; }
+// The variants this level compiles; dispatch_table.def lists those that are
+// offered (SWL_VARIANT lines), and dispatch.cpp declares each as
+// interseq_<columns>col_<form>() in this namespace.
+#define SWL_INTERSEQ_VARIANT(columns, form, name, short_chains) \
+  interseq::Kernel interseq_##columns##col_##name() {           \
+    return make_kernel<Shape<columns, MaxForm::form, short_chains>>(); \
+  }
+SWL_INTERSEQ_VARIANT(2, max, max, false)
+SWL_INTERSEQ_VARIANT(4, max, max, false)
+SWL_INTERSEQ_VARIANT(8, max, max, false)
+SWL_INTERSEQ_VARIANT(2, max, max_short, true)
+SWL_INTERSEQ_VARIANT(4, max, max_short, true)
+SWL_INTERSEQ_VARIANT(6, max, max_short, true)
+SWL_INTERSEQ_VARIANT(8, max, max_short, true)
+#if defined(__AVX512BW__)
+SWL_INTERSEQ_VARIANT(8, spread, spread, false)
+SWL_INTERSEQ_VARIANT(8, spread, spread_short, true)
+#endif
+#undef SWL_INTERSEQ_VARIANT
 
 }  // namespace swl::kernels::SWL_ISA_LEVEL
-

@@ -63,6 +63,29 @@ struct Scratch {
 
 using Function = void (*)(const Job&, const Scratch&);
 
+// The vector instructions of one cell vector (one subject column of one
+// query row, every lane) in a variant's inner loop, by class: what the
+// ceiling of bench/ceiling.cpp weighs against this machine's throughput
+// per class. Counted by hand from kernels/interseq.cpp's sweep and held to
+// the compiled loop by tests/python/test_interseq_mix.py. Per cell:
+// saturating adds and subtractions: hd, the open, the two extends (4);
+// maxima: H from hd, F and E, E's and F's updates, the best score (5), of
+// which the spread form does three as a compare and a masked move. Per row,
+// shared by the columns of a pass: the H and E loads and stores; the
+// profile is a memory operand of the add, one load per cell.
+struct InstructionMix {
+  double adds;          // vpaddsb, vpsubsb
+  double maxes;         // vpmaxsb
+  double spread_pairs;  // vpcmpgtb into a mask and a masked vmovdqu8
+  double loads;
+  double stores;
+};
+
+constexpr InstructionMix instruction_mix(int columns, bool spread) {
+  const double per_row = 2.0 / columns;  // H and E of the pass's last column
+  return {4.0, spread ? 2.0 : 5.0, spread ? 3.0 : 0.0, 1.0 + per_row, per_row};
+}
+
 // One level's kernels: search8 runs int8 lanes (narrow_lanes of them),
 // search16 int16 lanes (half as many). Each thread calls one with the shared
 // Job and a Scratch of its own.

@@ -12,27 +12,28 @@
 //   Column                   one subject column, ready for lookup
 //   kFloor, kCeiling         lane minimum (score 0) and maximum (saturated)
 //   set1, load, store, adds, subs, max, any_equal
-//   max_spread(a, b)         max(a, b) on other execution units where there
-//                            are any. On the Ice Lake server this was tuned
-//                            on, 512-bit max and saturating arithmetic issue
-//                            on one port only (measured: one per cycle),
-//                            while a compare into a mask register and a
-//                            masked move use the other; moving some of the
-//                            maxima there balances the two ports. Plain max
-//                            on AVX2, whose max already has two ports.
-//   kBestChains              running maxima the best score is split over, so
-//                            that its chain of max_spread does not set the
-//                            pace: 2 where max_spread takes 4 cycles, 1 where
-//                            it is a plain max (a second would spill on AVX2)
+//   max_spread(a, b)         AVX-512 only: max(a, b) as a compare into a mask
+//                            register and a masked move, on other execution
+//                            units than vpmaxsb. On the Ice Lake server this
+//                            was tuned on, 512-bit max and saturating
+//                            arithmetic issue on one port only (measured: one
+//                            per cycle), and moving some maxima to the other
+//                            port balances the two; on Zen 4/5, whose max has
+//                            several ports, it costs a third of the speed.
+//                            The `spread` variants use it (kernels/interseq.cpp).
 //   Lanes, reset_lanes(keep), reset(v, lanes)
 //                            the lanes whose subject starts over (keep holds
 //                            the floor there and the ceiling elsewhere), and
 //                            v with those lanes set to the floor: a masked
 //                            move on AVX-512, which leaves the port of the
 //                            saturating arithmetic alone; a min on AVX2
+//   kTransposes              whether load_columns is a vector transpose; if
+//                            not, the kernel writes the residues column-major
+//                            itself and reads them with column_from_bytes
 //   load_columns(chunks, out) the next kChunk subject residues of every lane
 //                            (one Chunk per lane, residue codes 0..31 in its
 //                            bytes, first residue lowest) as kChunk Columns
+//   column_from_bytes(codes) one Column from kLanes residue codes
 //   lookup(row, column)      the score of one query letter against each lane's
 //                            residue in that column
 // `row` points at that letter's row of the score-row table (below).
@@ -53,13 +54,11 @@ namespace swl::kernels::SWL_ISA_LEVEL::interseq_ops {
 // entries (the same, widened). 128 bytes per letter, 64-byte aligned.
 inline constexpr int kRowBytes = 128;
 inline constexpr int kRow16Offset = 64;
-#if defined(__AVX512BW__) && defined(__AVX512VBMI__)
-// Residues per lane per pass, one Chunk of codes. 32 registers hold the
-// state of 8 columns (H and F per column, and the constants) without spills,
-// and 8 columns halve the H and E traffic and the per-pass work of 4.
+#if defined(__AVX512BW__)
+// Residues per lane that load_columns transposes at once: a pass of the
+// kernel takes one or more Chunks per lane (kernels/interseq.cpp).
 using Chunk = std::uint64_t;
 #else
-// 16 registers: 8 columns would spill, 4 do not.
 using Chunk = std::uint32_t;
 #endif
 inline constexpr int kChunk = sizeof(Chunk);
@@ -73,22 +72,25 @@ inline void transpose_chunks(const Chunk* chunks, std::uint8_t* columns) {
   }
 }
 
-#if defined(__AVX512BW__) && defined(__AVX512VBMI__)
+#if defined(__AVX512BW__)
 
 // The zero-masking forms with a full mask are the same instructions as the
 // plain ones; GCC 12 warns about the plain forms' undefined pass-through.
 inline __m512i permute_bytes(__m512i index, __m512i table) {
   return _mm512_maskz_permutexvar_epi8(~__mmask64{0}, index, table);
 }
+#if defined(__AVX512VBMI__)
 // 64-bit blocks of a (indices 0..7) and b (8..15).
 inline __m512i permute_blocks(__m512i a, __m512i index, __m512i b) {
   return _mm512_maskz_permutex2var_epi64(~__mmask8{0}, a, index, b);
 }
 
-struct Ops8 {
+#endif
+
+// The lane arithmetic of both AVX-512 levels; they differ in the lookup.
+struct Arith8 {
   using Vec = __m512i;
   using Elem = std::int8_t;
-  using Column = __m512i;
   static constexpr int kLanes = 64;
   static constexpr int kFloor = -128;
   static constexpr int kCeiling = 127;
@@ -99,11 +101,17 @@ struct Ops8 {
   static Vec subs(Vec a, Vec b) { return _mm512_subs_epi8(a, b); }
   static Vec max(Vec a, Vec b) { return _mm512_max_epi8(a, b); }
   static Vec max_spread(Vec a, Vec b) { return _mm512_mask_mov_epi8(a, _mm512_cmpgt_epi8_mask(b, a), b); }
-  static constexpr int kBestChains = 2;
   using Lanes = __mmask64;
   static Lanes reset_lanes(Vec keep) { return _mm512_cmpeq_epi8_mask(keep, set1(kFloor)); }
   static Vec reset(Vec v, Lanes lanes) { return _mm512_mask_mov_epi8(v, lanes, set1(kFloor)); }
   static bool any_equal(Vec a, Vec b) { return _mm512_cmpeq_epi8_mask(a, b) != 0; }
+};
+
+#if defined(__AVX512VBMI__)
+struct Ops8 : Arith8 {
+  using Column = __m512i;
+  static constexpr bool kTransposes = true;
+  static Column column_from_bytes(const std::uint8_t* codes) { return _mm512_loadu_si512(codes); }
   // Eight registers of 8 lanes x 8 residues: a byte permute groups each
   // register by residue (one 64-bit block per residue), then three rounds of
   // two-register block permutes transpose the 8 x 8 blocks.
@@ -141,6 +149,41 @@ struct Ops8 {
   // code: one instruction looks up 64 lanes.
   static Vec lookup(const std::uint8_t* row, Column column) { return permute_bytes(column, _mm512_load_si512(row)); }
 };
+#else
+// AVX-512BW without VBMI (Skylake-SP, Cascade Lake): no byte permute across
+// the register, so the lookup is the AVX2 one at twice the width: vpshufb
+// reads 16 entries per 128-bit block, the 32-entry row is split in two
+// halves broadcast to every block, and a mask of the codes' bit 4 blends
+// them (a masked blend, which leaves the saturating arithmetic's port alone).
+// The residues are transposed by scalar code (kTransposes false): per pass
+// that is a few hundred byte moves beside a sweep of thousands of vector
+// operations.
+struct Ops8 : Arith8 {
+  struct Column {
+    __m512i codes;
+    __mmask64 high;  // codes 16..31
+  };
+  static constexpr bool kTransposes = false;
+  static Column column_from_bytes(const std::uint8_t* codes) {
+    const __m512i v = _mm512_loadu_si512(codes);
+    return {v, _mm512_test_epi8_mask(v, _mm512_set1_epi8(16))};
+  }
+  static void load_columns(const Chunk* chunks, Column* out) {
+    alignas(64) std::uint8_t columns[kChunk * kLanes];
+    transpose_chunks<kLanes>(chunks, columns);
+    for (int c = 0; c < kChunk; ++c) out[c] = column_from_bytes(columns + c * kLanes);
+  }
+  static Vec lookup(const std::uint8_t* row, const Column& column) {
+    // Zero-masking with a full mask: GCC 12 warns about the plain form's undefined pass-through.
+    const __mmask16 all = ~__mmask16{0};
+    const __m512i low = _mm512_maskz_broadcast_i32x4(all, _mm_load_si128(reinterpret_cast<const __m128i*>(row)));
+    const __m512i high =
+        _mm512_maskz_broadcast_i32x4(all, _mm_load_si128(reinterpret_cast<const __m128i*>(row + 16)));
+    return _mm512_mask_blend_epi8(column.high, _mm512_shuffle_epi8(low, column.codes),
+                                  _mm512_shuffle_epi8(high, column.codes));
+  }
+};
+#endif
 
 struct Ops16 {
   using Vec = __m512i;
@@ -156,17 +199,18 @@ struct Ops16 {
   static Vec subs(Vec a, Vec b) { return _mm512_subs_epi16(a, b); }
   static Vec max(Vec a, Vec b) { return _mm512_max_epi16(a, b); }
   static Vec max_spread(Vec a, Vec b) { return _mm512_mask_mov_epi16(a, _mm512_cmpgt_epi16_mask(b, a), b); }
-  static constexpr int kBestChains = 2;
   using Lanes = __mmask32;
   static Lanes reset_lanes(Vec keep) { return _mm512_cmpeq_epi16_mask(keep, set1(kFloor)); }
   static Vec reset(Vec v, Lanes lanes) { return _mm512_mask_mov_epi16(v, lanes, set1(kFloor)); }
   static bool any_equal(Vec a, Vec b) { return _mm512_cmpeq_epi16_mask(a, b) != 0; }
+  static constexpr bool kTransposes = false;
+  static Column column_from_bytes(const std::uint8_t* codes) {
+    return _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes)));
+  }
   static void load_columns(const Chunk* chunks, Column* out) {
     alignas(64) std::uint8_t columns[kChunk * kLanes];
     transpose_chunks<kLanes>(chunks, columns);
-    for (int c = 0; c < kChunk; ++c) {
-      out[c] = _mm512_cvtepu8_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(columns + c * kLanes)));
-    }
+    for (int c = 0; c < kChunk; ++c) out[c] = column_from_bytes(columns + c * kLanes);
   }
   // 32 int16 entries fill one register, indexed by the low 5 bits.
   static Vec lookup(const std::uint8_t* row, Column column) {
@@ -194,12 +238,16 @@ struct Ops8 {
   static Vec adds(Vec a, Vec b) { return _mm256_adds_epi8(a, b); }
   static Vec subs(Vec a, Vec b) { return _mm256_subs_epi8(a, b); }
   static Vec max(Vec a, Vec b) { return _mm256_max_epi8(a, b); }
-  static Vec max_spread(Vec a, Vec b) { return _mm256_max_epi8(a, b); }
-  static constexpr int kBestChains = 1;
   using Lanes = Vec;
   static Lanes reset_lanes(Vec keep) { return keep; }
   static Vec reset(Vec v, Lanes keep) { return _mm256_min_epi8(v, keep); }
   static bool any_equal(Vec a, Vec b) { return _mm256_movemask_epi8(_mm256_cmpeq_epi8(a, b)) != 0; }
+  static constexpr bool kTransposes = true;
+  // Codes are below 32, so no bit crosses into the next byte.
+  static Column column_from_bytes(const std::uint8_t* codes) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes));
+    return {v, _mm256_slli_epi16(v, 3)};
+  }
   // Four registers of 8 lanes x 4 residues: pshufb groups each 128-bit half
   // by residue, a dword permute pairs the halves, and a 4 x 4 transpose of
   // 64-bit blocks gathers each residue's four groups.
@@ -219,7 +267,6 @@ struct Ops8 {
     const __m256i t3 = _mm256_unpackhi_epi64(y[2], y[3]);
     const __m256i codes[4] = {_mm256_permute2x128_si256(t0, t2, 0x20), _mm256_permute2x128_si256(t1, t3, 0x20),
                               _mm256_permute2x128_si256(t0, t2, 0x31), _mm256_permute2x128_si256(t1, t3, 0x31)};
-    // Codes are below 32, so no bit crosses into the next byte.
     for (int c = 0; c < kChunk; ++c) out[c] = {codes[c], _mm256_slli_epi16(codes[c], 3)};
   }
   static Vec lookup(const std::uint8_t* row, const Column& column) {
@@ -246,19 +293,19 @@ struct Ops16 {
   static Vec adds(Vec a, Vec b) { return _mm256_adds_epi16(a, b); }
   static Vec subs(Vec a, Vec b) { return _mm256_subs_epi16(a, b); }
   static Vec max(Vec a, Vec b) { return _mm256_max_epi16(a, b); }
-  static Vec max_spread(Vec a, Vec b) { return _mm256_max_epi16(a, b); }
-  static constexpr int kBestChains = 1;
   using Lanes = Vec;
   static Lanes reset_lanes(Vec keep) { return keep; }
   static Vec reset(Vec v, Lanes keep) { return _mm256_min_epi16(v, keep); }
   static bool any_equal(Vec a, Vec b) { return _mm256_movemask_epi8(_mm256_cmpeq_epi16(a, b)) != 0; }
+  static constexpr bool kTransposes = false;
+  static Column column_from_bytes(const std::uint8_t* codes) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(codes));
+    return {v, _mm_slli_epi16(v, 3)};
+  }
   static void load_columns(const Chunk* chunks, Column* out) {
     alignas(64) std::uint8_t columns[kChunk * kLanes];
     transpose_chunks<kLanes>(chunks, columns);
-    for (int c = 0; c < kChunk; ++c) {
-      const __m128i codes = _mm_load_si128(reinterpret_cast<const __m128i*>(columns + c * kLanes));
-      out[c] = {codes, _mm_slli_epi16(codes, 3)};
-    }
+    for (int c = 0; c < kChunk; ++c) out[c] = column_from_bytes(columns + c * kLanes);
   }
   // Looks up the int8 row and widens: the entries fit 8 bits, and the int16
   // row would need a 32-entry word permute that AVX2 lacks.
@@ -271,7 +318,7 @@ struct Ops16 {
 };
 
 #else
-#error "interseq_ops.hpp needs AVX2, or AVX-512BW with VBMI"
+#error "interseq_ops.hpp needs AVX2 or AVX-512BW"
 #endif
 
 }  // namespace swl::kernels::SWL_ISA_LEVEL::interseq_ops

@@ -138,7 +138,8 @@ class InterseqStage final : public KernelFamilyStage {
  protected:
   SearchResult run(std::span<const std::uint8_t> query, const Database& db, const Scoring& scoring,
                    const RunOptions& options) const override {
-    const kernels::Level level = level_of(options.kernel);
+    const kernels::KernelRef& chosen = kernel_of(options.kernel);
+    const kernels::Level level = chosen.level;
     const int threads = options.threads;
     SearchResult result;
     result.scores.assign(db.size(), 0);
@@ -149,7 +150,7 @@ class InterseqStage final : public KernelFamilyStage {
       if (db.length(index) > 0) subjects.push_back(index);  // an empty subject scores 0
     }
 
-    const interseq::Kernel* kernel = kernels::interseq_kernel(level);
+    const interseq::Kernel* kernel = kernels::interseq_kernel(chosen);
     if (kernel == nullptr) {
       result.threads =
           rescore_exactly(query, scoring, DatabaseView(db, subjects), threads, result.scores, options.cancel);
@@ -195,7 +196,7 @@ class InterseqStage final : public KernelFamilyStage {
       // are named like interseq's where they share a width (avx2), and the
       // AVX-512 one stands for any AVX-512 level.
       const kernels::Level striped_level = kernels::striped_family().choose(
-          kernels::level_name(level).starts_with("avx512") ? "avx512" : kernels::level_name(level), name());
+          kernels::level_name(level).starts_with("avx512") ? "avx512" : kernels::level_name(level), name()).level;
       outliers_rescored = striped_in_threads(query, scoring, striped_level, DatabaseView(db, outliers), threads,
                                              result.scores, options.cancel)
                               .widened;

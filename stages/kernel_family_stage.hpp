@@ -20,10 +20,11 @@ class KernelFamilyStage : public Stage {
 
  protected:
   std::string choose_kernel(std::string_view requested) const override {
-    return std::string(kernels::level_name(level_of(requested)));
+    return family_().choose(requested, name()).name;
   }
-  // The level of a kernel name that choose_kernel returned (or any request).
-  kernels::Level level_of(std::string_view kernel) const { return family_().choose(kernel, name()); }
+  // The kernel (and its level) of a name that choose_kernel returned (or any request).
+  const kernels::KernelRef& kernel_of(std::string_view kernel) const { return family_().choose(kernel, name()); }
+  kernels::Level level_of(std::string_view kernel) const { return kernel_of(kernel).level; }
 
  private:
   const kernels::Family& (*family_)();

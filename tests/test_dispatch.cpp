@@ -20,6 +20,7 @@ namespace {
 
 using kernels::Family;
 using kernels::Level;
+namespace interseq = kernels::interseq;
 
 std::vector<std::string> words(std::string_view text) {
   std::string spaced(text);
@@ -100,7 +101,7 @@ TEST(Dispatch, CpuRunsExactlyTheLevelsWhoseFeaturesItHas) {
   for (const auto& feature : cpu) EXPECT_TRUE(table.contains(feature)) << feature << " is in no level";
 }
 
-TEST(Dispatch, FamiliesEndWithScalarAndListRunnableLevelsBestFirst) {
+TEST(Dispatch, FamiliesEndWithScalarAndListRunnableKernelsBestFirst) {
   for (const Family* family : families()) {
     const auto levels = family->levels();
     ASSERT_FALSE(levels.empty()) << family->name();
@@ -109,27 +110,41 @@ TEST(Dispatch, FamiliesEndWithScalarAndListRunnableLevelsBestFirst) {
     std::set<Level> seen(levels.begin(), levels.end());
     EXPECT_EQ(seen.size(), levels.size()) << family->name() << " lists a level twice";
 
+    const auto all = family->all();
+    ASSERT_FALSE(all.empty()) << family->name();
+    EXPECT_EQ(all.back().level, Level::portable) << family->name();
+    EXPECT_EQ(all.back().name, "scalar") << family->name();
     std::vector<std::string> expected;
-    for (const Level level : levels) {
-      if (kernels::cpu_runs(level)) expected.emplace_back(kernels::level_name(level));
+    std::set<std::string> names;
+    std::vector<Level> order;
+    for (const kernels::KernelRef& kernel : all) {
+      EXPECT_TRUE(names.insert(kernel.name).second) << family->name() << " lists " << kernel.name << " twice";
+      if (kernels::cpu_runs(kernel.level)) expected.push_back(kernel.name);
+      if (order.empty() || order.back() != kernel.level) order.push_back(kernel.level);
     }
+    // A level's kernels are listed together, in the order of the levels.
+    EXPECT_TRUE(std::equal(order.begin(), order.end(), levels.begin(), levels.end())) << family->name();
     EXPECT_EQ(family->runnable(), expected) << family->name();
 
     const NoForcedKernel no_forced;
-    const Level chosen = family->choose("", "dispatch-test");
-    EXPECT_EQ(kernels::level_name(chosen), expected.front()) << family->name();
+    EXPECT_EQ(family->choose("", "dispatch-test").name, expected.front()) << family->name();
   }
   EXPECT_EQ(kernels::portable_family().levels().size(), 1U);
   EXPECT_EQ(kernels::striped_kernel(Level::portable), nullptr);
-  EXPECT_EQ(kernels::interseq_kernel(Level::portable), nullptr);
+  EXPECT_EQ(kernels::interseq_kernel(kernels::interseq_family().all().back()), nullptr);
 }
 
-TEST(Dispatch, LevelNamesChooseThemselvesOrSayWhatIsMissing) {
+TEST(Dispatch, LevelNamesAliasTheLevelsFirstKernelOrSayWhatIsMissing) {
   for (const Family* family : families()) {
     for (const Level level : family->levels()) {
       const std::string name(kernels::level_name(level));
+      const auto all = family->all();
+      const auto first = std::find_if(all.begin(), all.end(), [&](const auto& k) { return k.level == level; });
+      ASSERT_NE(first, all.end());
       if (kernels::cpu_runs(level)) {
-        EXPECT_EQ(family->choose(name, "dispatch-test"), level) << family->name() << ":" << name;
+        const kernels::KernelRef& chosen = family->choose(name, "dispatch-test");
+        EXPECT_EQ(chosen.level, level) << family->name() << ":" << name;
+        EXPECT_EQ(chosen.name, first->name) << family->name() << ":" << name;
       } else {
         const auto message = input_error([&] { family->choose(name, "dispatch-test"); });
         ASSERT_TRUE(message) << family->name() << ":" << name << " chosen though the CPU lacks it";
@@ -139,6 +154,41 @@ TEST(Dispatch, LevelNamesChooseThemselvesOrSayWhatIsMissing) {
       }
     }
   }
+}
+
+// Interseq's levels offer variants only (SWL_VARIANT lines), named
+// <level>/<columns>col/<form>, each its own compiled kernel.
+TEST(Dispatch, InterseqVariantsAreNamedChosenByNameAndDistinct) {
+  const Family& family = kernels::interseq_family();
+  std::set<interseq::Function> functions;
+  for (const kernels::KernelRef& kernel : family.all()) {
+    if (kernel.level == Level::portable) continue;
+    const std::string level(kernels::level_name(kernel.level));
+    ASSERT_TRUE(kernel.name.starts_with(level + "/")) << kernel.name;
+    const std::string rest = kernel.name.substr(level.size() + 1);
+    const auto slash = rest.find('/');
+    ASSERT_NE(slash, std::string::npos) << kernel.name;
+    const std::string columns = rest.substr(0, slash);
+    const std::string form = rest.substr(slash + 1);
+    ASSERT_TRUE(columns.ends_with("col")) << kernel.name;
+    const int count = std::stoi(columns.substr(0, columns.size() - 3));
+    EXPECT_GE(count, 1) << kernel.name;
+    EXPECT_LE(count, interseq::kMaxColumns) << kernel.name;
+    EXPECT_TRUE(form == "max" || form == "max/short" ||
+                ((form == "spread" || form == "spread/short") && level.starts_with("avx512")))
+        << kernel.name;
+    const interseq::Kernel* compiled = kernels::interseq_kernel(kernel);
+    ASSERT_NE(compiled, nullptr) << kernel.name;
+    EXPECT_TRUE(functions.insert(compiled->search8).second) << kernel.name << " shares another's code";
+    if (kernels::cpu_runs(kernel.level)) {
+      EXPECT_EQ(&family.choose(kernel.name, "dispatch-test"), &kernel) << kernel.name;
+    } else {
+      const auto message = input_error([&] { family.choose(kernel.name, "dispatch-test"); });
+      ASSERT_TRUE(message) << kernel.name << " chosen though the CPU lacks it";
+      EXPECT_NE(message->find("'" + kernel.name + "'"), std::string::npos) << *message;
+    }
+  }
+  EXPECT_GE(functions.size(), 4U) << "the AVX2 level alone offers four variants";
 }
 
 TEST(Dispatch, Avx512AliasIsTheFamilysFirstAvx512Level) {
@@ -151,11 +201,11 @@ TEST(Dispatch, Avx512AliasIsTheFamilysFirstAvx512Level) {
       EXPECT_NE(message->find("no kernel 'avx512'"), std::string::npos) << *message;
     } else if (kernels::cpu_runs(*first)) {
       EXPECT_FALSE(message) << *message;
-      EXPECT_EQ(family->choose("avx512", "dispatch-test"), *first) << family->name();
+      EXPECT_EQ(family->choose("avx512", "dispatch-test").level, *first) << family->name();
     } else {
       ASSERT_TRUE(message) << family->name() << ": 'avx512' chosen though the CPU lacks "
                            << kernels::level_name(*first);
-      EXPECT_NE(message->find("'" + std::string(kernels::level_name(*first)) + "'"), std::string::npos)
+      EXPECT_NE(message->find("(" + std::string(kernels::level_name(*first))), std::string::npos)
           << "the alias must resolve to the family's first AVX-512 level: " << *message;
       EXPECT_NE(message->find("lacks"), std::string::npos) << *message;
     }
@@ -176,9 +226,7 @@ TEST(Dispatch, UnknownNamesThrowListingTheKernels) {
                 std::string::npos)
           << *message;
       std::string listed;
-      for (const Level level : family->levels()) {
-        listed += (listed.empty() ? "" : ", ") + std::string(kernels::level_name(level));
-      }
+      for (const kernels::KernelRef& kernel : family->all()) listed += (listed.empty() ? "" : ", ") + kernel.name;
       EXPECT_NE(message->find("(it has: " + listed + ")"), std::string::npos) << *message;
     }
   }

@@ -69,7 +69,10 @@ TEST_P(EveryStage, MatchesReferenceOnCorpus) {
 
 INSTANTIATE_TEST_SUITE_P(Registry, EveryStage, ::testing::ValuesIn(every_stage_and_kernel()),
                          [](const ::testing::TestParamInfo<StageKernel>& param_info) {
-                           return std::string(param_info.param.stage->name()) + "_" + param_info.param.kernel + "_t" +
+                           // Variant names have slashes (avx2/4col/max); test names may not.
+                           std::string kernel = param_info.param.kernel;
+                           std::replace(kernel.begin(), kernel.end(), '/', '_');
+                           return std::string(param_info.param.stage->name()) + "_" + kernel + "_t" +
                                   std::to_string(param_info.param.threads);
                          });
 

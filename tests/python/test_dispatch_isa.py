@@ -31,6 +31,7 @@ TABLE = REPO / "kernels" / "dispatch_table.def"
 
 LEVEL_LINE = re.compile(r'^SWL_ISA_LEVEL\(\s*([a-z0-9_]+)\s*,\s*"([^"]*)"\s*\)\s*$')
 KERNEL_LINE = re.compile(r"^SWL_KERNEL\(\s*([a-z0-9_]+)\s*,\s*([a-z0-9_]+)\s*\)\s*$")
+VARIANT_LINE = re.compile(r"^SWL_VARIANT\(\s*([a-z0-9_]+)\s*,\s*([a-z0-9_]+)\s*,\s*([0-9]+)\s*,\s*([a-z_]+)\s*\)\s*$")
 
 # --- What a feature word guarantees --------------------------------------------
 # iced-x86 CpuidFeature names that every x86-64 CPU has: the x86-64 baseline
@@ -100,13 +101,15 @@ MIN_INSTRUCTIONS = 100
 class Table:
     levels: dict[str, list[str]]  # level -> feature words, in table order
     kernels: list[tuple[str, str]]  # (family, level), in table order
+    variants: list[tuple[str, str, int, str]]  # (family, level, columns, form), in table order
 
 
 def read_table(path: Path = TABLE) -> Table:
-    """The two line forms of dispatch_table.def; any other SWL_ line is an
+    """The three line forms of dispatch_table.def; any other SWL_ line is an
     error, as it is for CMake."""
     levels: dict[str, list[str]] = {}
     kernels: list[tuple[str, str]] = []
+    variants: list[tuple[str, str, int, str]] = []
     for number, raw in enumerate(path.read_text().splitlines(), start=1):
         line = raw.strip()
         if not line.startswith("SWL_"):
@@ -117,9 +120,11 @@ def read_table(path: Path = TABLE) -> Table:
             levels[level] = features.replace(",", " ").split()
         elif match := KERNEL_LINE.match(line):
             kernels.append((match.group(1), match.group(2)))
+        elif match := VARIANT_LINE.match(line):
+            variants.append((match.group(1), match.group(2), int(match.group(3)), match.group(4)))
         else:
             pytest.fail(f"{path}:{number}: cannot read {line!r}")
-    return Table(levels, kernels)
+    return Table(levels, kernels, variants)
 
 
 def require(condition: bool, why: str) -> None:
@@ -239,6 +244,14 @@ def test_table_reads_and_names_known_levels():
     for level, words in table.levels.items():
         assert words, f"level {level} lists no features"
         allowed_features(words)  # every word has an IMPLIES entry
+    # A variant lives in the unit of its family's SWL_KERNEL line at its
+    # level; interseq's levels offer variants only, so each needs at least one.
+    assert len(set(table.variants)) == len(table.variants), "a SWL_VARIANT line twice"
+    for family, level, columns, form in table.variants:
+        assert (family, level) in table.kernels, f"SWL_VARIANT({family}, {level}, {columns}, {form}): no SWL_KERNEL"
+    for family, level in table.kernels:
+        if family == "interseq":
+            assert any(v[:2] == (family, level) for v in table.variants), f"interseq at {level} offers no variant"
 
 
 def test_feature_names_are_iced_features():

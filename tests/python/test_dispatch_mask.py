@@ -99,6 +99,11 @@ def table_levels() -> set[str]:
     return set(found)
 
 
+def level_of(kernel: str) -> str:
+    """The level of a kernel name: interseq's variants are <level>/<columns>col/<form>."""
+    return kernel.split("/")[0]
+
+
 def has_avx512_kernel(kernels: dict[str, list[str]]) -> list[str]:
     return [f"{stage}:{k}" for stage, names in kernels.items() for k in names if k.startswith("avx512")]
 
@@ -168,12 +173,12 @@ def test_avx2_mask_picks_avx2():
         pytest.skip("this CPU lacks AVX2/BMI2")
     out = run_masked(AVX2_MACHINE, [("striped", None), ("interseq", None)])
     for stage in (*STRIPED_STAGES, "interseq"):
-        assert out["kernels"][stage][0] == "avx2", stage
+        assert level_of(out["kernels"][stage][0]) == "avx2", stage
         assert out["kernels"][stage][-1] == "scalar", stage
     assert "sse41" in out["kernels"]["striped"]  # the fallbacks below avx2 stay listed
     assert out["cpu"] == "sse4.1 avx2 bmi2"
     assert not has_avx512_kernel(out["kernels"])
-    assert [s["kernel"] for s in out["searches"]] == ["avx2", "avx2"]
+    assert [level_of(s["kernel"]) for s in out["searches"]] == ["avx2", "avx2"]
     for result in out["searches"]:
         assert result["scores"] == reference_scores()
 
@@ -181,21 +186,38 @@ def test_avx2_mask_picks_avx2():
 # --- A Skylake-SP: AVX-512BW without VBMI -------------------------------------------------
 
 
+def interseq_variants(level: str) -> list[str]:
+    """The interseq variants the dispatch table offers at `level`, by name."""
+    found = re.findall(
+        rf"^SWL_VARIANT\(\s*interseq\s*,\s*{level}\s*,\s*([0-9]+)\s*,\s*([a-z_]+)\s*\)",
+        TABLE.read_text(),
+        flags=re.MULTILINE,
+    )
+    return [f"{level}/{columns}col/{form.replace('_', '/')}" for columns, form in found]
+
+
 def test_skylake_mask_splits_the_families():
-    out = run_masked(SKYLAKE_SP, [("striped", None), ("interseq", None)])
+    """On an AVX-512 CPU this runs interseq's AVX-512BW variants (no VBMI), each one."""
+    bw_variants = interseq_variants("avx512bw")
+    assert bw_variants, "the table offers interseq no avx512bw variant"
+    searches = [("striped", None), ("interseq", None)] + [("interseq", name) for name in bw_variants]
+    out = run_masked(SKYLAKE_SP, searches)
     real = real_features()
     masked = set(SKYLAKE_SP.split(","))
     assert set(out["cpu"].split()) == real & masked  # the mask never adds a feature
     if masked <= real:
         assert out["kernels"]["striped"][0] == "avx512bw"
-        assert out["kernels"]["interseq"][0] == "avx2"  # VBMI masked off
-        assert "avx512vbmi" not in out["kernels"]["interseq"]
-        assert [s["kernel"] for s in out["searches"]] == ["avx512bw", "avx2"]
+        assert out["kernels"]["interseq"][: len(bw_variants)] == bw_variants  # VBMI masked off
+        assert not [k for k in out["kernels"]["interseq"] if level_of(k) == "avx512vbmi"]
+        assert [s.get("kernel") for s in out["searches"]] == ["avx512bw", bw_variants[0], *bw_variants]
     else:
         assert not has_avx512_kernel(out["kernels"]), "a mask listed AVX-512 that the CPU lacks"
         if {"sse4.1", "avx2", "bmi2"} <= real:
             assert out["kernels"]["striped"][0] == "avx2"
-            assert out["kernels"]["interseq"][0] == "avx2"
+            assert level_of(out["kernels"]["interseq"][0]) == "avx2"
+        out["searches"] = out["searches"][:2]
+        for refused in run_masked(SKYLAKE_SP, [("interseq", name) for name in bw_variants])["searches"]:
+            assert "lacks" in refused.get("error", ""), refused
     for result in out["searches"]:
         assert result["scores"] == reference_scores()
 

@@ -1,0 +1,62 @@
+"""The instruction mix that bench/ceiling.cpp weighs (instruction_mix in
+kernels/interseq_kernel.hpp) against the compiled inner loop of every
+interseq variant the dispatch table offers.
+
+Each variant's int8 search is found in its level's kernel object by its
+template arguments (Shape<columns, MaxForm, short>), and its innermost loop
+that does saturating arithmetic (the sweep over the query rows) is counted
+with objdump (bench/interseq_loops.py): per pass of that loop, one query row
+of `columns` cell vectors.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "bench"))
+
+from interseq_loops import kernel_object, row_loop, search_of, table_mix, variants  # noqa: E402
+
+CASES = variants()
+
+
+def require(condition: bool, why: str) -> None:
+    if condition:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{why} (CI=true: a missing prerequisite fails)")
+    pytest.skip(why)
+
+
+def test_table_offers_variants_to_check():
+    assert CASES, "kernels/dispatch_table.def: no SWL_VARIANT(interseq, ...) lines"
+
+
+@pytest.mark.parametrize(("level", "columns", "form"), CASES, ids=[f"{l}-{c}col-{f}" for l, c, f in CASES])
+def test_row_loop_has_the_tabled_mix(level, columns, form):
+    require(platform.machine().lower() in ("x86_64", "amd64"), "kernel objects are built on x86-64 only")
+    require(shutil.which("objdump") is not None, "needs objdump (binutils)")
+    build = Path(os.environ.get("SWL_BUILD_DIR") or REPO / "build")
+    require(kernel_object(build, level).is_file(), f"no kernel object in {build} (build with cmake --build {build})")
+    loop = row_loop(search_of(build, level, columns, form))
+    mnemonics = [m for _, m, _ in loop]
+    expected = table_mix(form.startswith("spread"))
+    adds = sum(m in ("vpaddsb", "vpsubsb") for m in mnemonics)
+    maxes = sum(m == "vpmaxsb" for m in mnemonics)
+    # The compiler writes the compare as vpcmpgtb or vpcmpnleb (the same
+    # instruction, an immediate predicate) and the masked move as vmovdqu8
+    # {k} or vpblendmb.
+    compares = sum(m in ("vpcmpgtb", "vpcmpnleb", "vpcmpltb") for m in mnemonics)
+    masked_moves = sum((m == "vmovdqu8" and "{%k" in operands) or m == "vpblendmb" for _, m, operands in loop)
+    where = f"{level}/{columns}col/{form}, loop of {len(loop)} instructions"
+    assert adds == expected["adds"] * columns, where
+    assert maxes == expected["maxes"] * columns, where
+    assert compares == expected["pairs"] * columns, where
+    assert masked_moves == expected["pairs"] * columns, where
