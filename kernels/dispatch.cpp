@@ -211,6 +211,7 @@ Level Family::choose(std::string_view requested, std::string_view stage_name) co
 #define SWL_KERNEL(family, level) SWL_ENTRY_##family(level)
 #define SWL_ENTRY_striped(level) StripedEntry{Level::level, level::striped_kernel()},
 #define SWL_ENTRY_interseq(level)
+#define SWL_ENTRY_alignment(level)
 const std::vector<StripedEntry>& striped_entries() {
   static const std::vector<StripedEntry> entries = {
 #include "dispatch_table.def"
@@ -219,8 +220,10 @@ const std::vector<StripedEntry>& striped_entries() {
 }
 #undef SWL_ENTRY_striped
 #undef SWL_ENTRY_interseq
+#undef SWL_ENTRY_alignment
 #define SWL_ENTRY_striped(level)
 #define SWL_ENTRY_interseq(level) InterseqEntry{Level::level, level::interseq_kernel()},
+#define SWL_ENTRY_alignment(level)
 const std::vector<InterseqEntry>& interseq_entries() {
   static const std::vector<InterseqEntry> entries = {
 #include "dispatch_table.def"
@@ -229,6 +232,19 @@ const std::vector<InterseqEntry>& interseq_entries() {
 }
 #undef SWL_ENTRY_striped
 #undef SWL_ENTRY_interseq
+#undef SWL_ENTRY_alignment
+#define SWL_ENTRY_striped(level)
+#define SWL_ENTRY_interseq(level)
+#define SWL_ENTRY_alignment(level) AlignmentEntry{Level::level, level::alignment_kernel()},
+const std::vector<AlignmentEntry>& alignment_entries() {
+  static const std::vector<AlignmentEntry> entries = {
+#include "dispatch_table.def"
+  };
+  return entries;
+}
+#undef SWL_ENTRY_striped
+#undef SWL_ENTRY_interseq
+#undef SWL_ENTRY_alignment
 #undef SWL_ISA_LEVEL
 #undef SWL_KERNEL
 #else
@@ -238,6 +254,10 @@ const std::vector<StripedEntry>& striped_entries() {
 }
 const std::vector<InterseqEntry>& interseq_entries() {
   static const std::vector<InterseqEntry> entries;
+  return entries;
+}
+const std::vector<AlignmentEntry>& alignment_entries() {
+  static const std::vector<AlignmentEntry> entries;
   return entries;
 }
 #endif
@@ -275,7 +295,13 @@ const Family& interseq_family() {
   return family;
 }
 
+const Family& alignment_family() {
+  static const Family family("alignment", levels_of(alignment_entries()));
+  return family;
+}
+
 const striped::Kernel* striped_kernel(Level level) { return kernel_at(striped_entries(), level); }
 const interseq::Kernel* interseq_kernel(Level level) { return kernel_at(interseq_entries(), level); }
+const alignment::Kernel* alignment_kernel(Level level) { return kernel_at(alignment_entries(), level); }
 
 }  // namespace swl::kernels

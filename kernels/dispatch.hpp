@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "alignment_kernel.hpp"
 #include "interseq_kernel.hpp"
 #include "striped_kernel.hpp"
 
@@ -47,6 +48,10 @@ struct InterseqEntry {
   Level level;
   interseq::Kernel kernel;
 };
+struct AlignmentEntry {
+  Level level;
+  alignment::Kernel kernel;
+};
 
 // What a family offers, in order of preference, then the portable level,
 // whose kernel is empty: the stage runs its scalar code instead.
@@ -74,10 +79,12 @@ class Family {
 
 const Family& striped_family();
 const Family& interseq_family();
+const Family& alignment_family();  // the end and start passes of an alignment
 const Family& portable_family();  // for stages with scalar code only
 
 // The compiled kernel of a family at `level`; nullptr for the portable level.
 const striped::Kernel* striped_kernel(Level level);
 const interseq::Kernel* interseq_kernel(Level level);
+const alignment::Kernel* alignment_kernel(Level level);
 
 }  // namespace swl::kernels
