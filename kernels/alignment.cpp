@@ -103,6 +103,54 @@ struct Lanes {
     return lanes;
 #endif
   }
+  static Vector equal(Vector a, Vector b) {
+#if defined(__AVX512BW__)
+    return _mm512_movm_epi16(_mm512_cmpeq_epi16_mask(a, b));
+#elif defined(__AVX2__)
+    return _mm256_cmpeq_epi16(a, b);
+#else
+    return _mm_cmpeq_epi16(a, b);
+#endif
+  }
+  static Vector greater(Vector a, Vector b) {
+#if defined(__AVX512BW__)
+    return _mm512_movm_epi16(_mm512_cmpgt_epi16_mask(a, b));
+#elif defined(__AVX2__)
+    return _mm256_cmpgt_epi16(a, b);
+#else
+    return _mm_cmpgt_epi16(a, b);
+#endif
+  }
+  // Lanes of `when_set` where mask is all ones, else of `otherwise`.
+  static Vector select(Vector mask, Vector when_set, Vector otherwise) {
+#if defined(__AVX512BW__)
+    return _mm512_ternarylogic_epi32(mask, when_set, otherwise, 0xCA);
+#elif defined(__AVX2__)
+    return _mm256_blendv_epi8(otherwise, when_set, mask);
+#else
+    return _mm_blendv_epi8(otherwise, when_set, mask);
+#endif
+  }
+  static Vector bitwise_and(Vector a, Vector b) {
+#if defined(__AVX512BW__)
+    return _mm512_and_si512(a, b);
+#elif defined(__AVX2__)
+    return _mm256_and_si256(a, b);
+#else
+    return _mm_and_si128(a, b);
+#endif
+  }
+  // The low byte of every lane (values 0..255), kLanes bytes at `to`.
+  static void store_low_bytes(std::uint8_t* to, Vector v) {
+#if defined(__AVX512BW__)
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(to), _mm512_maskz_cvtepi16_epi8(0xFFFFFFFFu, v));
+#elif defined(__AVX2__)
+    const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi16(v, v), 0xD8);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(to), _mm256_castsi256_si128(packed));
+#else
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(to), _mm_packus_epi16(v, v));
+#endif
+  }
   // Lane k + 1 takes lane k's value; lane 0 becomes 0. (As in striped_ops.hpp;
   // the maskz forms with a full mask are the plain instructions.)
   static Vector shift_up(Vector v) {
@@ -139,9 +187,9 @@ using Vector = Lanes::Vector;
 // lane any segment holds it in, then the smallest segment in that lane.
 std::size_t first_row_holding(const Vector* column, std::size_t segments, int value) {
   const Vector target = Lanes::splat(value);
-  std::uint64_t lanes = 0;
-  for (std::size_t s = 0; s < segments; ++s) lanes |= Lanes::equal_lanes(column[s], target);
-  const auto lane = static_cast<std::size_t>(__builtin_ctzll(lanes));
+  Vector any = Lanes::splat(0);
+  for (std::size_t s = 0; s < segments; ++s) any = Lanes::bitwise_or(any, Lanes::equal(column[s], target));
+  const auto lane = static_cast<std::size_t>(__builtin_ctzll(Lanes::equal_lanes(any, Lanes::splat(-1))));
   for (std::size_t s = 0;; ++s) {
     if ((Lanes::equal_lanes(column[s], target) >> lane) & 1u) return lane * segments + s;
   }
@@ -174,7 +222,7 @@ alignment::Result pass(const alignment::Profile& profile, const std::uint8_t* su
   alignment::Result result;
   result.best = kLocal ? 0 : -32768;
   Vector best_so_far = Lanes::splat(result.best);
-  const Vector reach = Lanes::splat(target > 0 ? (target < 32767 ? target - 1 : 32766) : 32767);
+  const Vector reach = Lanes::splat(target > 0 && target < 32767 ? target - 1 : 32766);
   for (std::size_t j = 0; j < length; ++j) {
     const Vector* const column = scores + static_cast<std::size_t>(subject[j]) * segments;
     // The diagonal into query position 0: 0 in a local pass and in the first
@@ -225,12 +273,14 @@ alignment::Result pass(const alignment::Profile& profile, const std::uint8_t* su
       result.columns_run = j + 1;
       return result;
     }
-    if (Lanes::any_greater(column_best, best_so_far)) {
+    // With a target only the column that reaches it is read out: an
+    // anchored pass improves its best in almost every column.
+    if (target > 0 ? Lanes::any_greater(column_best, reach) : Lanes::any_greater(column_best, best_so_far)) {
       result.best = Lanes::max_lane(column_best);
       result.column = j;
       result.row = first_row_holding(h_current, segments, result.best);
       best_so_far = Lanes::splat(result.best);
-      if (Lanes::any_greater(column_best, reach)) {
+      if (target > 0) {
         result.status = alignment::Status::kReached;
         result.columns_run = j + 1;
         return result;
@@ -244,6 +294,98 @@ alignment::Result pass(const alignment::Profile& profile, const std::uint8_t* su
   return result;
 }
 
+
+// The box: the anchored pass over every column, F exact per cell, and the
+// direction bits of every cell (the same tie rules as core's traceback: a
+// substitution before E before F, and a gap opened rather than extended when
+// both score the same).
+void box_pass(const alignment::Profile& profile, const std::uint8_t* subject, std::size_t length,
+              const alignment::Scratch& scratch, std::uint8_t* bits) {
+  const std::size_t segments = profile.segments;
+  const auto* const scores = reinterpret_cast<const Vector*>(profile.scores);
+  auto* h_previous = static_cast<Vector*>(scratch.h_previous);
+  auto* h_current = static_cast<Vector*>(scratch.h_current);
+  auto* const e = static_cast<Vector*>(scratch.e);
+  auto* const f_column = static_cast<Vector*>(scratch.f);
+  auto* const e_column = static_cast<Vector*>(scratch.e_column);
+  auto* const diagonal = static_cast<Vector*>(scratch.diagonal);
+
+  const Vector minus_infinity = Lanes::splat(-32768);
+  const Vector open_extend = Lanes::splat(profile.open_extend);
+  const Vector extend = Lanes::splat(profile.extend);
+  alignas(64) std::int16_t lane0[Lanes::kLanes] = {};
+  lane0[0] = -32768;
+  const Vector first_lane_minus_infinity = *reinterpret_cast<const Vector*>(lane0);
+  const Vector from_e = Lanes::splat(alignment::kFromE);
+  const Vector from_f = Lanes::splat(alignment::kFromF);
+  const Vector e_extended = Lanes::splat(alignment::kEExtended);
+  const Vector f_extended = Lanes::splat(alignment::kFExtended);
+
+  for (std::size_t s = 0; s < segments; ++s) {
+    h_previous[s] = minus_infinity;
+    e[s] = minus_infinity;
+  }
+  for (std::size_t j = 0; j < length; ++j) {
+    const Vector* const column = scores + static_cast<std::size_t>(subject[j]) * segments;
+    Vector h = Lanes::shift_up(h_previous[segments - 1]);
+    if (j > 0) h = Lanes::bitwise_or(h, first_lane_minus_infinity);
+    Vector f = minus_infinity;
+    for (std::size_t s = 0; s < segments; ++s) {
+      h = Lanes::adds(h, column[s]);
+      diagonal[s] = h;
+      const Vector e_here = e[s];
+      e_column[s] = e_here;
+      f_column[s] = f;
+      h = Lanes::max(Lanes::max(h, e_here), f);
+      h_current[s] = h;
+      const Vector h_opened = Lanes::subs(h, open_extend);
+      e[s] = Lanes::max(Lanes::subs(e_here, extend), h_opened);
+      f = Lanes::max(Lanes::subs(f, extend), h_opened);
+      h = h_previous[s];
+    }
+    // Lazy F, run until F itself stops changing in every lane: where the
+    // carried F is no higher than a cell's F, everything below already has
+    // what it would give.
+    f = Lanes::bitwise_or(Lanes::shift_up(f), first_lane_minus_infinity);
+    for (std::size_t crossed = 0; crossed < Lanes::kLanes; ++crossed) {
+      bool carried = true;
+      for (std::size_t s = 0; s < segments; ++s) {
+        const Vector f_here = f_column[s];
+        if (!Lanes::any_greater(f, f_here)) {
+          carried = false;
+          break;
+        }
+        f_column[s] = Lanes::max(f_here, f);
+        const Vector h_raised = Lanes::max(h_current[s], f);
+        h_current[s] = h_raised;
+        e[s] = Lanes::max(e[s], Lanes::subs(h_raised, open_extend));
+        f = Lanes::subs(f, extend);
+      }
+      if (!carried) break;
+      f = Lanes::bitwise_or(Lanes::shift_up(f), first_lane_minus_infinity);
+    }
+    // The bits, from the column's final values. E extended where
+    // E(i, j) > H(i, j - 1) - open, F where F(i, j) > H(i - 1, j) - open.
+    std::uint8_t* const out = bits + j * segments * Lanes::kLanes;
+    Vector h_above = Lanes::bitwise_or(Lanes::shift_up(h_current[segments - 1]), first_lane_minus_infinity);
+    for (std::size_t s = 0; s < segments; ++s) {
+      const Vector h_here = h_current[s];
+      const Vector e_here = e_column[s];
+      const Vector f_here = f_column[s];
+      const Vector source = Lanes::select(Lanes::equal(h_here, diagonal[s]), Lanes::splat(0),
+                                          Lanes::select(Lanes::equal(h_here, e_here), from_e, from_f));
+      const Vector e_bit =
+          Lanes::bitwise_and(Lanes::greater(e_here, Lanes::subs(h_previous[s], open_extend)), e_extended);
+      const Vector f_bit = Lanes::bitwise_and(Lanes::greater(f_here, Lanes::subs(h_above, open_extend)), f_extended);
+      Lanes::store_low_bytes(out + s * Lanes::kLanes, Lanes::bitwise_or(source, Lanes::bitwise_or(e_bit, f_bit)));
+      h_above = h_here;
+    }
+    Vector* const done = h_previous;
+    h_previous = h_current;
+    h_current = done;
+  }
+}
+
 alignment::Result run_pass(const alignment::Profile& profile, const std::uint8_t* subject, std::size_t length,
                            bool local, std::int32_t target, const alignment::Scratch& scratch) {
   return local ? pass<true>(profile, subject, length, target, scratch)
@@ -252,6 +394,6 @@ alignment::Result run_pass(const alignment::Profile& profile, const std::uint8_t
 
 }  // namespace
 
-alignment::Kernel alignment_kernel() { return {sizeof(Vector), &run_pass}; }
+alignment::Kernel alignment_kernel() { return {sizeof(Vector), &run_pass, &box_pass}; }
 
 }  // namespace swl::kernels::SWL_ISA_LEVEL

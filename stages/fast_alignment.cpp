@@ -55,11 +55,14 @@ struct PassScratch {
   StripedProfile reverse_profile;
   std::vector<std::uint8_t> reversed_subject;
 
+  StripedProfile box_profile;
+  std::vector<std::uint8_t> bits;
+
   ka::Scratch view(std::size_t segments, std::size_t vector_bytes) {
-    const std::size_t lanes = vector_bytes / sizeof(std::int16_t);
-    buffers.resize(3 * segments * lanes);
+    const std::size_t size = segments * (vector_bytes / sizeof(std::int16_t));
+    buffers.resize(ka::kScratchBuffers * size);
     std::int16_t* const base = buffers.data();
-    return {base, base + segments * lanes, base + 2 * segments * lanes};
+    return {base, base + size, base + 2 * size, base + 3 * size, base + 4 * size, base + 5 * size};
   }
 };
 
@@ -72,9 +75,10 @@ bool simd_end(const ka::Kernel& kernel, const ka::Profile& profile, std::span<co
   const std::int32_t target = known_score > 0 && known_score < ka::kSaturationLimit ? known_score : 0;
   ka::Result found = kernel.pass(profile, subject.data(), subject.size(), true, target, buffers);
   cells += static_cast<std::uint64_t>(found.columns_run) * profile.length;
-  // Reached, but above the score the caller said: that score was wrong, and
-  // the best may lie further on. The whole pass decides.
-  if (found.status == ka::Status::kReached && found.best != known_score) {
+  // Not reached, or reached above the score the caller said: that score was
+  // wrong, and the whole pass decides.
+  if (target > 0 && (found.status == ka::Status::kDone ||
+                     (found.status == ka::Status::kReached && found.best != known_score))) {
     found = kernel.pass(profile, subject.data(), subject.size(), true, 0, buffers);
     cells += static_cast<std::uint64_t>(found.columns_run) * profile.length;
   }
@@ -105,6 +109,83 @@ bool simd_start(const ka::Kernel& kernel, std::span<const std::uint8_t> query, s
   start = {end.query - found.row, end.subject - found.column,
            static_cast<std::uint64_t>(found.columns_run) * profile.length};
   return true;
+}
+
+
+// Pass 3 with the kernel's box pass, where the box's bits fit the budget
+// (else core's traceback, which cuts the box into pieces). The columns are
+// traced back as core's traceback traces them, from the same bits.
+Alignment simd_trace(const ka::Kernel& kernel, std::span<const std::uint8_t> query,
+                     std::span<const std::uint8_t> subject, const Scoring& scoring, const AlignmentEnd& end,
+                     const AlignmentStart& start, std::size_t budget, AlignmentWork* work, PassScratch& scratch) {
+  const std::size_t columns = end.query + 1 - start.query;  // query residues
+  const std::size_t rows = end.subject + 1 - start.subject;  // subject residues
+  const std::size_t lanes = kernel.vector_bytes / sizeof(std::int16_t);
+  const std::size_t segments = (columns + lanes - 1) / lanes;
+  const std::size_t stride = segments * lanes;
+  if (stride * rows > budget) return trace_alignment(query, subject, scoring, end, start, budget, work);
+  const double start_time = work ? alignment_thread_seconds() : 0;
+  build_profile(scratch.box_profile, query.subspan(start.query, columns), false, scoring, kernel.vector_bytes);
+  scratch.bits.resize(stride * rows);
+  kernel.box(scratch.box_profile.view, subject.data() + start.subject, rows, scratch.view(segments, kernel.vector_bytes),
+             scratch.bits.data());
+  const auto cell = [&](std::size_t row, std::size_t column) {  // 1-based, as core's traceback
+    const std::size_t i = column - 1;
+    return scratch.bits[(row - 1) * stride + (i % segments) * lanes + i / segments];
+  };
+  enum class State { kH, kE, kF } state = State::kH;
+  std::size_t row = rows, column = columns;
+  std::string reversed;
+  reversed.reserve(rows + columns);
+  while (row > 0) {
+    if (column == 0) throw std::logic_error("align: the SIMD traceback reached the box's boundary");
+    const std::uint8_t bits = cell(row, column);
+    switch (state) {
+      case State::kH:
+        switch (bits & 3) {
+          case ka::kFromDiagonal:
+            reversed.push_back('M');
+            --row;
+            --column;
+            break;
+          case ka::kFromE:
+            state = State::kE;
+            break;
+          default:
+            state = State::kF;
+            break;
+        }
+        break;
+      case State::kE:
+        reversed.push_back('D');
+        --row;
+        if (!(bits & ka::kEExtended)) state = State::kH;
+        break;
+      case State::kF:
+        reversed.push_back('I');
+        --column;
+        if (!(bits & ka::kFExtended)) state = State::kH;
+        break;
+    }
+  }
+  if (column != 0) throw std::logic_error("align: the SIMD traceback left the box");
+  Alignment alignment;
+  alignment.score = end.score;
+  alignment.query_begin = start.query;
+  alignment.query_end = end.query + 1;
+  alignment.subject_begin = start.subject;
+  alignment.subject_end = end.subject + 1;
+  alignment.operations.assign(reversed.rbegin(), reversed.rend());
+  const std::int32_t rescored = rescore(alignment, query, subject, scoring);
+  if (rescored != alignment.score) {
+    throw std::logic_error("align: the alignment re-scores to " + std::to_string(rescored) + ", not its score " +
+                           std::to_string(alignment.score));
+  }
+  if (work) {
+    work->traceback_cells += static_cast<std::uint64_t>(rows) * columns;
+    work->traceback_seconds += alignment_thread_seconds() - start_time;
+  }
+  return alignment;
 }
 
 Alignment align_with(const ka::Kernel* kernel, const ka::Profile* forward_profile,
@@ -150,7 +231,10 @@ Alignment align_with(const ka::Kernel* kernel, const ka::Profile* forward_profil
     work->reverse_cells += start.cells;
     work->reverse_seconds += alignment_thread_seconds() - start_time;
   }
-  return trace_alignment(query, subject, scoring, end, start, budget, work);
+  if (kernel == nullptr || end.score >= ka::kSaturationLimit) {
+    return trace_alignment(query, subject, scoring, end, start, budget, work);
+  }
+  return simd_trace(*kernel, query, subject, scoring, end, start, budget, work, scratch);
 }
 
 }  // namespace
