@@ -189,7 +189,11 @@ std::size_t first_row_holding(const Vector* column, std::size_t segments, int va
   const Vector target = Lanes::splat(value);
   Vector any = Lanes::splat(0);
   for (std::size_t s = 0; s < segments; ++s) any = Lanes::bitwise_or(any, Lanes::equal(column[s], target));
-  const auto lane = static_cast<std::size_t>(__builtin_ctzll(Lanes::equal_lanes(any, Lanes::splat(-1))));
+  // A loop, not __builtin_ctzll: GCC writes that as rep bsf, which decodes as
+  // BMI1's tzcnt, a feature no level of the table checks.
+  const std::uint64_t lanes = Lanes::equal_lanes(any, Lanes::splat(-1));
+  std::size_t lane = 0;
+  while (!((lanes >> lane) & 1u)) ++lane;
   for (std::size_t s = 0;; ++s) {
     if ((Lanes::equal_lanes(column[s], target) >> lane) & 1u) return lane * segments + s;
   }
