@@ -1,8 +1,11 @@
 // Times the alignment of the best hits, the way a search reports them: every
 // query is scored against the database with the fastest rung this CPU runs,
-// and its k best hits are aligned (core/alignment.*). Prints the cells and
-// the speed of each of the three passes (forward, reverse, traceback), on one
-// thread, then the wall time of align_many on `threads` threads.
+// and its k best hits are aligned. Prints the cells and the speed of each of
+// the three passes (forward, reverse, traceback) on one thread, for core's
+// scalar passes (core/alignment.*) and for the SIMD ones
+// (stages/fast_alignment.*, given each hit's score as a search does), then
+// the wall time of all the hits on `threads` threads: per query
+// (align_many_fast, one parallel batch each) and as one batch (align_tasks).
 //
 // Usage: swl_bench_alignment [QUERIES.fa [DATABASE.fa [K [THREADS]]]]
 //        (defaults: data/queries.fa, data/tursiops_sample.fa, 10, every core)
@@ -20,6 +23,7 @@
 #include <vector>
 
 #include "alignment.hpp"
+#include "fast_alignment.hpp"
 #include "database.hpp"
 #include "fasta.hpp"
 #include "registry.hpp"
@@ -80,8 +84,18 @@ int bench_pair(std::size_t length) {
   const swl::Alignment a = swl::align(query, subject, swl::Scoring{}, swl::kDefaultTracebackBudget, &work);
   std::printf("pair %zu x %zu: score %d, %zu columns, %.2f s wall\n", query.size(), subject.size(), a.score,
               a.operations.size(), seconds_since(start));
+  std::printf("scalar passes:\n");
   print_work(work);
-  return 0;
+  swl::AlignmentWork fast;
+  const auto fast_start = std::chrono::steady_clock::now();
+  const swl::Alignment b = swl::align_fast(query, subject, swl::Scoring{}, a.score, swl::kDefaultTracebackBudget, &fast);
+  std::printf("SIMD passes (%s, score known): %.2f s wall, %s alignment\n",
+              std::string(swl::kernels::level_name(swl::alignment_level())).c_str(), seconds_since(fast_start),
+              b.operations == a.operations && b.query_begin == a.query_begin && b.subject_begin == a.subject_begin
+                  ? "the same"
+                  : "A DIFFERENT");
+  print_work(fast);
+  return b.operations == a.operations ? 0 : 1;
 }
 
 int bench_hits(int argc, char** argv) {
@@ -114,25 +128,60 @@ int bench_hits(int argc, char** argv) {
               queries.size(), k, db.size(), std::string(stage.name()).c_str(), seconds_since(search_start),
               cpu_seconds_since(search_cpu));
 
-  swl::AlignmentWork total;
-  std::size_t columns = 0;
+  std::vector<std::vector<std::int32_t>> hit_scores;
   for (std::size_t q = 0; q < encoded.size(); ++q) {
+    hit_scores.emplace_back();
     for (const std::uint32_t index : hits[q]) {
+      hit_scores.back().push_back(swl::find_alignment_end(encoded[q], db.sequence(index), scoring).score);
+    }
+  }
+  swl::AlignmentWork scalar_total, fast_total;
+  std::size_t columns = 0, differ = 0;
+  for (std::size_t q = 0; q < encoded.size(); ++q) {
+    for (std::size_t h = 0; h < hits[q].size(); ++h) {
+      const auto subject = db.sequence(hits[q][h]);
       swl::AlignmentWork work;
-      columns += swl::align(encoded[q], db.sequence(index), scoring, swl::kDefaultTracebackBudget, &work)
-                     .operations.size();
-      add(total, work);
+      const swl::Alignment a = swl::align(encoded[q], subject, scoring, swl::kDefaultTracebackBudget, &work);
+      columns += a.operations.size();
+      add(scalar_total, work);
+      work = {};
+      const swl::Alignment b =
+          swl::align_fast(encoded[q], subject, scoring, hit_scores[q][h], swl::kDefaultTracebackBudget, &work);
+      differ += b.operations != a.operations || b.query_begin != a.query_begin || b.subject_begin != a.subject_begin;
+      add(fast_total, work);
     }
   }
   std::printf("one thread, per pass, CPU seconds (%zu alignment columns):\n", columns);
-  print_work(total);
+  std::printf(" scalar passes (core/alignment):\n");
+  print_work(scalar_total);
+  std::printf(" SIMD passes (%s, hit scores known; %zu alignments differ from the scalar ones):\n",
+              std::string(swl::kernels::level_name(swl::alignment_level())).c_str(), differ);
+  print_work(fast_total);
 
-  const auto many_start = std::chrono::steady_clock::now();
-  const std::clock_t many_cpu = std::clock();
+  auto many_start = std::chrono::steady_clock::now();
+  std::clock_t many_cpu = std::clock();
   for (std::size_t q = 0; q < encoded.size(); ++q) swl::align_many(encoded[q], db, hits[q], scoring, threads);
-  std::printf("align_many, %d threads (0: every core): %.3f s, %.3f CPU s\n", threads, seconds_since(many_start),
+  std::printf("align_many (scalar), a batch per query, %d threads (0: every core): %.3f s, %.3f CPU s\n", threads,
+              seconds_since(many_start), cpu_seconds_since(many_cpu));
+  many_start = std::chrono::steady_clock::now();
+  many_cpu = std::clock();
+  for (std::size_t q = 0; q < encoded.size(); ++q) {
+    swl::align_many_fast(encoded[q], db, hits[q], scoring, threads, hit_scores[q]);
+  }
+  std::printf("align_many_fast, a batch per query:  %.3f s, %.3f CPU s\n", seconds_since(many_start),
               cpu_seconds_since(many_cpu));
-  return 0;
+  std::vector<swl::AlignmentTask> tasks;
+  for (std::size_t q = 0; q < encoded.size(); ++q) {
+    for (std::size_t h = 0; h < hits[q].size(); ++h) {
+      tasks.push_back({encoded[q], db.sequence(hits[q][h]), hit_scores[q][h]});
+    }
+  }
+  many_start = std::chrono::steady_clock::now();
+  many_cpu = std::clock();
+  swl::align_tasks(tasks, scoring, threads);
+  std::printf("align_tasks, every hit in one batch: %.3f s, %.3f CPU s\n", seconds_since(many_start),
+              cpu_seconds_since(many_cpu));
+  return differ == 0 ? 0 : 1;
 }
 
 }  // namespace

@@ -60,18 +60,13 @@ bool cancel_due(std::size_t row, const CancelFlag* cancel) {
   return row % kCancelPollRows == 0 && cancel_requested(cancel);
 }
 
-struct EndCell {
-  std::int32_t score = 0;
-  std::size_t query = 0, subject = 0;  // 0-based positions of the last aligned residues
-};
-
 // Pass 1: the local recurrence, keeping the first cell (subject-major) with
 // the best score. The row maximum is taken in the loop and the cell found
 // after the row, to keep a branch with two stores out of the inner loop.
-EndCell find_end(const std::vector<std::int8_t>& profile, std::size_t m, std::span<const std::uint8_t> subject,
-                 int open_extend, int extend, const CancelFlag* cancel) {
+AlignmentEnd scan_end(const std::vector<std::int8_t>& profile, std::size_t m, std::span<const std::uint8_t> subject,
+                      int open_extend, int extend, const CancelFlag* cancel) {
   std::vector<int> H(m, 0), E(m, kMinusInfinity);
-  EndCell end;
+  AlignmentEnd end;
   for (std::size_t j = 0; j < subject.size(); ++j) {
     if (cancel_due(j, cancel)) throw Cancelled();
     const std::int8_t* scores = profile.data() + subject[j] * m;
@@ -95,19 +90,14 @@ EndCell find_end(const std::vector<std::int8_t>& profile, std::size_t m, std::sp
   return end;
 }
 
-struct StartCell {
-  std::size_t query = 0, subject = 0;  // 0-based positions of the first aligned residues
-  std::uint64_t cells = 0;             // cells the reverse pass computed
-};
-
 // Pass 2: alignments anchored at the end cell (it is always a substitution:
 // a gap there could be dropped for a higher score), grown backwards over the
 // reversed prefixes with no zero floor. No anchored alignment beats the best
 // local score, and the first cell (subject positions descending, then query
 // positions descending) that reaches it is the start: an alignment reaching
 // the best from there begins with a substitution for the same reason.
-StartCell find_start(const std::vector<std::int8_t>& profile, std::size_t m, std::span<const std::uint8_t> subject,
-                     const EndCell& end, int open_extend, int extend, const CancelFlag* cancel) {
+AlignmentStart scan_start(const std::vector<std::int8_t>& profile, std::size_t m, std::span<const std::uint8_t> subject,
+                          const AlignmentEnd& end, int open_extend, int extend, const CancelFlag* cancel) {
   const std::size_t width = end.query + 1;
   std::vector<int> H(width + 1, kMinusInfinity), E(width + 1, kMinusInfinity);
   H[0] = 0;  // the anchor: before the end cell's substitution
@@ -144,7 +134,7 @@ StartCell find_start(const std::vector<std::int8_t>& profile, std::size_t m, std
 class BoxTraceback {
  public:
   BoxTraceback(const std::vector<std::int8_t>& profile, std::size_t m, std::span<const std::uint8_t> subject,
-               const StartCell& start, const EndCell& end, int open_extend, int extend, std::size_t budget,
+               const AlignmentStart& start, const AlignmentEnd& end, int open_extend, int extend, std::size_t budget,
                const CancelFlag* cancel = nullptr)
       : profile_(profile.data()),
         m_(m),
@@ -299,29 +289,34 @@ class BoxTraceback {
 
 }  // namespace
 
-Alignment align(std::span<const std::uint8_t> query, std::span<const std::uint8_t> subject, const Scoring& scoring,
-                std::size_t traceback_budget, AlignmentWork* work, const CancelFlag* cancel) {
-  const auto seconds_since = [](double start) { return thread_seconds() - start; };
+AlignmentEnd find_alignment_end(std::span<const std::uint8_t> query, std::span<const std::uint8_t> subject,
+                                const Scoring& scoring, const CancelFlag* cancel) {
+  if (query.empty() || subject.empty()) return {};
+  return scan_end(query_profile(query, scoring), query.size(), subject, scoring.gap_open + scoring.gap_extend,
+                  scoring.gap_extend, cancel);
+}
+
+AlignmentStart find_alignment_start(std::span<const std::uint8_t> query, std::span<const std::uint8_t> subject,
+                                    const Scoring& scoring, const AlignmentEnd& end, const CancelFlag* cancel) {
+  return scan_start(query_profile(query, scoring), query.size(), subject, end, scoring.gap_open + scoring.gap_extend,
+                    scoring.gap_extend, cancel);
+}
+
+Alignment trace_alignment(std::span<const std::uint8_t> query, std::span<const std::uint8_t> subject,
+                          const Scoring& scoring, const AlignmentEnd& end, const AlignmentStart& start,
+                          std::size_t traceback_budget, AlignmentWork* work, const CancelFlag* cancel) {
   Alignment alignment;
-  if (query.empty() || subject.empty()) return alignment;
-  const int open_extend = scoring.gap_open + scoring.gap_extend;
-  const int extend = scoring.gap_extend;
-  double start_time = work ? thread_seconds() : 0;
-  const std::vector<std::int8_t> profile = query_profile(query, scoring);
-  const EndCell end = find_end(profile, query.size(), subject, open_extend, extend, cancel);
-  if (work) {
-    work->forward_cells += static_cast<std::uint64_t>(query.size()) * subject.size();
-    work->forward_seconds += seconds_since(start_time);
-  }
   if (end.score <= 0) return alignment;
-  if (work) start_time = thread_seconds();
-  const StartCell start = find_start(profile, query.size(), subject, end, open_extend, extend, cancel);
-  if (work) {
-    work->reverse_cells += start.cells;
-    work->reverse_seconds += seconds_since(start_time);
-  }
-  if (work) start_time = thread_seconds();
-  BoxTraceback box(profile, query.size(), subject, start, end, open_extend, extend, traceback_budget, cancel);
+  const double start_time = work ? thread_seconds() : 0;
+  // The profile of the box's query columns only: the traceback reads no other.
+  const std::span<const std::uint8_t> box_query = query.subspan(start.query, end.query + 1 - start.query);
+  const std::vector<std::int8_t> profile = query_profile(box_query, scoring);
+  AlignmentStart box_start = start;
+  box_start.query = 0;
+  AlignmentEnd box_end = end;
+  box_end.query = end.query - start.query;
+  BoxTraceback box(profile, box_query.size(), subject, box_start, box_end, scoring.gap_open + scoring.gap_extend,
+                   scoring.gap_extend, traceback_budget, cancel);
   alignment.score = end.score;
   alignment.query_begin = start.query;
   alignment.query_end = end.query + 1;
@@ -335,10 +330,31 @@ Alignment align(std::span<const std::uint8_t> query, std::span<const std::uint8_
   }
   if (work) {
     work->traceback_cells += box.cells_computed();
-    work->traceback_seconds += seconds_since(start_time);
+    work->traceback_seconds += thread_seconds() - start_time;
   }
   return alignment;
 }
+
+Alignment align(std::span<const std::uint8_t> query, std::span<const std::uint8_t> subject, const Scoring& scoring,
+                std::size_t traceback_budget, AlignmentWork* work, const CancelFlag* cancel) {
+  if (query.empty() || subject.empty()) return {};
+  double start_time = work ? thread_seconds() : 0;
+  const AlignmentEnd end = find_alignment_end(query, subject, scoring, cancel);
+  if (work) {
+    work->forward_cells += static_cast<std::uint64_t>(query.size()) * subject.size();
+    work->forward_seconds += thread_seconds() - start_time;
+  }
+  if (end.score <= 0) return {};
+  if (work) start_time = thread_seconds();
+  const AlignmentStart start = find_alignment_start(query, subject, scoring, end, cancel);
+  if (work) {
+    work->reverse_cells += start.cells;
+    work->reverse_seconds += thread_seconds() - start_time;
+  }
+  return trace_alignment(query, subject, scoring, end, start, traceback_budget, work, cancel);
+}
+
+double alignment_thread_seconds() { return thread_seconds(); }
 
 std::int32_t rescore(const Alignment& alignment, std::span<const std::uint8_t> query,
                      std::span<const std::uint8_t> subject, const Scoring& scoring) {

@@ -5,8 +5,7 @@
 // Method, and why: a full traceback matrix of a titin-size pair (35,000 x
 // 35,000) is 1.2 GB, so the alignment is found in three passes, each in
 // linear space:
-//  1. forward: the local recurrence in two int32 rows gives the best score
-//     and its end cell;
+//  1. forward: the local recurrence gives the best score and its end cell;
 //  2. reverse: the recurrence anchored at the end cell, over the reversed
 //     prefixes, gives the start cell of an optimal alignment with that score
 //     (it stops at the first such cell, so it costs about the alignment's
@@ -25,6 +24,19 @@
 //     (24 MiB by default) plus four int32 rows; a titin-size pair uses under
 //     48 MiB. Myers-Miller would also be linear, but its midpoint splits make
 //     the tie-breaking rule depend on the recursion, which this does not.
+//
+// Two versions of passes 1 and 2 give the same cells:
+//  - here, portable scalar code in two int32 rows (align, and each pass
+//    alone: find_alignment_end, find_alignment_start), the reference;
+//  - stages/fast_alignment.* (align_fast, align_tasks, what the Python
+//    package and the search tool call): the same recurrences striped in
+//    int16 SIMD lanes (kernels/alignment.cpp, Farrar's layout with the lazy
+//    F loop, so every cell of a column is exact), each stopping at the first
+//    column that reaches its target. Pass 1 takes the score the search
+//    already found as its target, which halves its cells on average, and
+//    checks that the cell it stops at holds exactly that score (else the
+//    whole pass runs). A pair scoring near the int16 limit runs the scalar
+//    passes. Pass 3 is this file's traceback in both.
 //
 // Ties, when several alignments score the best (deterministic, and the same
 // choices as ssearch36 where checked, see tests/python/test_alignment.py):
@@ -72,6 +84,42 @@ struct AlignmentWork {
   std::uint64_t forward_cells = 0, reverse_cells = 0, traceback_cells = 0;
   double forward_seconds = 0, reverse_seconds = 0, traceback_seconds = 0;
 };
+
+// The end cell of pass 1: the best local score, and the first cell
+// (subject-major) reaching it; 0-based positions of the last aligned residues.
+struct AlignmentEnd {
+  std::int32_t score = 0;
+  std::size_t query = 0, subject = 0;
+};
+
+// The start cell of pass 2: 0-based positions of the first aligned residues.
+struct AlignmentStart {
+  std::size_t query = 0, subject = 0;
+  std::uint64_t cells = 0;  // cells the reverse pass computed
+};
+
+// The passes one by one, in portable scalar code: the reference a faster
+// driver (stages/fast_alignment.hpp, SIMD end and start passes) must agree
+// with cell for cell, and its fallback.
+// - find_alignment_end: pass 1 over the whole pair (score 0: nothing aligns);
+// - find_alignment_start: pass 2 from an end cell with a positive score;
+// - trace_alignment: pass 3 inside the box, then the re-scoring check
+//   (std::logic_error if it fails); the traceback's cells and seconds go to
+//   `work` if given. An empty alignment for an end of score 0.
+// Each polls `cancel` (if given) every few rows and throws Cancelled once it is set.
+AlignmentEnd find_alignment_end(std::span<const std::uint8_t> query, std::span<const std::uint8_t> subject,
+                                const Scoring& scoring, const CancelFlag* cancel = nullptr);
+AlignmentStart find_alignment_start(std::span<const std::uint8_t> query, std::span<const std::uint8_t> subject,
+                                    const Scoring& scoring, const AlignmentEnd& end,
+                                    const CancelFlag* cancel = nullptr);
+Alignment trace_alignment(std::span<const std::uint8_t> query, std::span<const std::uint8_t> subject,
+                          const Scoring& scoring, const AlignmentEnd& end, const AlignmentStart& start,
+                          std::size_t traceback_budget = kDefaultTracebackBudget, AlignmentWork* work = nullptr,
+                          const CancelFlag* cancel = nullptr);
+
+// CPU seconds of the calling thread where the system offers them (else wall
+// time): the clock AlignmentWork's seconds are read on.
+double alignment_thread_seconds();
 
 // The optimal local alignment of encoded sequences; its score equals the
 // Smith-Waterman score (scalar rung). An empty alignment (score 0, all

@@ -239,6 +239,11 @@ struct InterseqEntry {
   std::string name;
   interseq::Kernel kernel;
 };
+struct AlignmentEntry {
+  Level level;
+  std::string name;
+  alignment::Kernel kernel;
+};
 
 namespace {
 
@@ -263,6 +268,8 @@ std::string variant_name(std::string_view level, int columns, std::string_view f
 #define SWL_VARIANT_striped(level, columns, form)
 #define SWL_KERNEL_interseq(level)
 #define SWL_VARIANT_interseq(level, columns, form)
+#define SWL_KERNEL_alignment(level)
+#define SWL_VARIANT_alignment(level, columns, form)
 const std::vector<StripedEntry>& striped_entries() {
   static const std::vector<StripedEntry> entries = {
 #include "dispatch_table.def"
@@ -308,6 +315,24 @@ const std::vector<InterseqEntry>& interseq_entries() {
 #undef SWL_VARIANT_striped
 #undef SWL_KERNEL_interseq
 #undef SWL_VARIANT_interseq
+#undef SWL_KERNEL_alignment
+#define SWL_KERNEL_striped(level)
+#define SWL_VARIANT_striped(level, columns, form)
+#define SWL_KERNEL_interseq(level)
+#define SWL_VARIANT_interseq(level, columns, form)
+#define SWL_KERNEL_alignment(level) AlignmentEntry{Level::level, #level, level::alignment_kernel()},
+const std::vector<AlignmentEntry>& alignment_entries() {
+  static const std::vector<AlignmentEntry> entries = {
+#include "dispatch_table.def"
+  };
+  return entries;
+}
+#undef SWL_KERNEL_striped
+#undef SWL_VARIANT_striped
+#undef SWL_KERNEL_interseq
+#undef SWL_VARIANT_interseq
+#undef SWL_KERNEL_alignment
+#undef SWL_VARIANT_alignment
 #undef SWL_ISA_LEVEL
 #undef SWL_KERNEL
 #undef SWL_VARIANT
@@ -318,6 +343,10 @@ const std::vector<StripedEntry>& striped_entries() {
 }
 const std::vector<InterseqEntry>& interseq_entries() {
   static const std::vector<InterseqEntry> entries;
+  return entries;
+}
+const std::vector<AlignmentEntry>& alignment_entries() {
+  static const std::vector<AlignmentEntry> entries;
   return entries;
 }
 #endif
@@ -347,6 +376,11 @@ const Family& interseq_family() {
   return family;
 }
 
+const Family& alignment_family() {
+  static const Family family("alignment", refs_of(alignment_entries()));
+  return family;
+}
+
 const striped::Kernel* striped_kernel(Level level) {
   for (const StripedEntry& entry : striped_entries()) {
     if (entry.level == level) return &entry.kernel;
@@ -357,6 +391,13 @@ const interseq::Kernel* interseq_kernel(const KernelRef& kernel) {
   const auto& entries = interseq_entries();
   if (kernel.level == Level::portable || kernel.index >= entries.size()) return nullptr;
   return &entries[kernel.index].kernel;
+}
+
+const alignment::Kernel* alignment_kernel(Level level) {
+  for (const AlignmentEntry& entry : alignment_entries()) {
+    if (entry.level == level) return &entry.kernel;
+  }
+  return nullptr;
 }
 
 }  // namespace swl::kernels

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "alignment_kernel.hpp"
 #include "interseq_kernel.hpp"
 #include "striped_kernel.hpp"
 
@@ -82,11 +83,13 @@ class Family {
 
 const Family& striped_family();
 const Family& interseq_family();
+const Family& alignment_family();  // the passes of an alignment (stages/fast_alignment)
 const Family& portable_family();  // for stages with scalar code only
 
 // The compiled kernel of a family at `level` (striped has no variants) or
 // for a kernel of the family; nullptr for the portable level.
 const striped::Kernel* striped_kernel(Level level);
 const interseq::Kernel* interseq_kernel(const KernelRef& kernel);
+const alignment::Kernel* alignment_kernel(Level level);
 
 }  // namespace swl::kernels

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "alignment.hpp"
+#include "fast_alignment.hpp"
 #include "alphabet.hpp"
 #include "cancel.hpp"
 #include "cpus.hpp"
@@ -466,7 +467,8 @@ py::tuple align_pair(const std::string& query, const std::string& subject, const
   swl::CancelFlag cancel;
   const double cells = static_cast<double>(query_codes.size()) * static_cast<double>(subject_codes.size());
   const swl::Alignment alignment = run_interruptibly<swl::Alignment>(cells, cancel, [&] {
-    return swl::align(query_codes, subject_codes, scoring, swl::kDefaultTracebackBudget, nullptr, &cancel);
+    return swl::align_fast(query_codes, subject_codes, scoring, swl::kUnknownScore, swl::kDefaultTracebackBudget,
+                           nullptr, swl::alignment_level(), &cancel);
   });
   return alignment_tuple(alignment);
 }
@@ -486,9 +488,49 @@ py::list align_many(const std::string& query, const swl::Database& db, const std
   }
   swl::CancelFlag cancel;
   double cells = 0;
-  for (const std::uint32_t record : records) cells += static_cast<double>(query_codes.size()) * static_cast<double>(db.length(record));
+  for (const std::uint32_t record : records) {
+    cells += static_cast<double>(query_codes.size()) * static_cast<double>(db.length(record));
+  }
   const auto alignments = run_interruptibly<std::vector<swl::Alignment>>(
-      cells, cancel, [&] { return swl::align_many(query_codes, db, records, scoring, threads, &cancel); });
+      cells, cancel, [&] { return swl::align_many_fast(query_codes, db, records, scoring, threads, {}, &cancel); });
+  py::list out;
+  for (const auto& alignment : alignments) out.append(alignment_tuple(alignment));
+  return out;
+}
+
+// The hits of many queries in one parallel batch: pair k aligns
+// queries[query_of[k]] with subjects[k], whose score a search found to be
+// scores[k] (negative: unknown).
+py::list align_batch(const std::vector<std::string>& queries, const std::vector<std::string>& subjects,
+                     const std::vector<std::int64_t>& query_of, const std::vector<std::int64_t>& scores,
+                     const std::string& matrix, int gap_open, int gap_extend, int threads) {
+  const swl::Scoring scoring = swl::make_scoring(matrix, gap_open, gap_extend);
+  if (query_of.size() != subjects.size() || scores.size() != subjects.size()) {
+    throw swl::InputError("align_batch: " + std::to_string(subjects.size()) + " subjects, " +
+                          std::to_string(query_of.size()) + " query numbers and " + std::to_string(scores.size()) +
+                          " scores");
+  }
+  std::vector<std::vector<std::uint8_t>> query_codes, subject_codes;
+  query_codes.reserve(queries.size());
+  for (const auto& query : queries) query_codes.push_back(swl::encode(query, "query"));
+  subject_codes.reserve(subjects.size());
+  for (const auto& subject : subjects) subject_codes.push_back(swl::encode(subject, "subject"));
+  std::vector<swl::AlignmentTask> tasks;
+  tasks.reserve(subjects.size());
+  for (std::size_t k = 0; k < subjects.size(); ++k) {
+    if (query_of[k] < 0 || static_cast<std::uint64_t>(query_of[k]) >= queries.size()) {
+      throw swl::InputError("align_batch: query number " + std::to_string(query_of[k]) + " out of range (" +
+                            std::to_string(queries.size()) + " queries)");
+    }
+    const std::int64_t score = scores[k];
+    tasks.push_back({query_codes[static_cast<std::size_t>(query_of[k])], subject_codes[k],
+                     score < 0 || score > INT32_MAX ? swl::kUnknownScore : static_cast<std::int32_t>(score)});
+  }
+  swl::CancelFlag cancel;
+  double cells = 0;
+  for (const auto& task : tasks) cells += static_cast<double>(task.query.size()) * static_cast<double>(task.subject.size());
+  const auto alignments = run_interruptibly<std::vector<swl::Alignment>>(
+      cells, cancel, [&] { return swl::align_tasks(tasks, scoring, threads, swl::alignment_level(), &cancel); });
   py::list out;
   for (const auto& alignment : alignments) out.append(alignment_tuple(alignment));
   return out;
@@ -703,4 +745,9 @@ PYBIND11_MODULE(_core, m) {
         py::arg("gap_open"), py::arg("gap_extend"), py::arg("threads"),
         "align() of the query with database records `indices`, in that order, on `threads` threads (<= 0: every "
         "core), the GIL released; Ctrl-C stops it (KeyboardInterrupt).");
+  m.def("align_batch", &align_batch, py::arg("queries"), py::arg("subjects"), py::arg("query_of"),
+        py::arg("scores"), py::arg("matrix"), py::arg("gap_open"), py::arg("gap_extend"), py::arg("threads"),
+        "align() of queries[query_of[k]] with subjects[k] for every k, in that order, in one parallel batch on "
+        "`threads` threads (<= 0: every core), largest pairs first, the GIL released; scores[k] is the pair's "
+        "search score where known (negative: unknown), which lets the end pass stop early; Ctrl-C stops it (KeyboardInterrupt).");
 }

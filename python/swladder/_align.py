@@ -27,11 +27,6 @@ _CODES = {letter: code for code, letter in enumerate(_core.ALPHABET)}
 _CODE_X = _CODES["X"]
 
 
-def _code(residue: str) -> int:
-    upper = residue.upper()
-    return _CODES.get(upper, _CODE_X)
-
-
 def _table(matrix_name: str) -> npt.NDArray[np.int32]:
     if matrix_name.upper() in _builtin_names():
         return _builtin_table(matrix_name.upper())
@@ -92,56 +87,17 @@ class Alignment:
         aligned, with the matrix it was scored with (for ``positive``)."""
         score, qstart, qend, sstart, send, operations = result
         table = _table(matrix_argument(matrix))
-        qseq, sseq, midline = [], [], []
-        nident = positive = gaps = gapopen = 0
-        i, j = qstart, sstart
-        previous = ""
-        for op in operations:
-            if op == "M":
-                a, b = query[i].upper(), subject[j].upper()
-                i += 1
-                j += 1
-                qseq.append(a)
-                sseq.append(b)
-                a_code, b_code = _code(a), _code(b)
-                if a_code == b_code:
-                    nident += 1
-                    midline.append(a)
-                elif table[a_code, b_code] > 0:
-                    midline.append("+")
-                else:
-                    midline.append(" ")
-                positive += int(table[a_code, b_code] > 0)
-            elif op == "I":
-                qseq.append(query[i].upper())
-                sseq.append(GAP)
-                i += 1
-            elif op == "D":
-                qseq.append(GAP)
-                sseq.append(subject[j].upper())
-                j += 1
-            else:
-                raise ValueError(f"alignment operation {op!r} is not M, I or D")
-            if op != "M":
-                midline.append(" ")
-                gaps += 1
-                gapopen += op != previous
-            previous = op
-        if (i, j) != (qend, send):
-            raise ValueError(
-                f"alignment operations cover query {qstart}..{i} and subject {sstart}..{j}, "
-                f"not {qstart}..{qend} and {sstart}..{send}"
-            )
+        columns = _columns(operations, query, subject, qstart, qend, sstart, send, table)
+        qseq, sseq, midline, nident, positive, gaps, gapopen, btop = columns
         length = len(operations)
-        qseq_text, sseq_text = "".join(qseq), "".join(sseq)
         return cls(
             score=int(score),
             qstart=int(qstart),
             qend=int(qend),
             sstart=int(sstart),
             send=int(send),
-            qseq=qseq_text,
-            sseq=sseq_text,
+            qseq=qseq,
+            sseq=sseq,
             length=length,
             nident=nident,
             positive=positive,
@@ -151,8 +107,8 @@ class Alignment:
             pident=100.0 * nident / length if length else 0.0,
             ppos=100.0 * positive / length if length else 0.0,
             cigar="".join(f"{len(list(run))}{op}" for op, run in itertools.groupby(operations)),
-            btop=_btop(qseq_text, sseq_text, midline),
-            _midline="".join(midline),
+            btop=btop,
+            _midline=midline,
         )
 
     def pairwise(self, query_name: str = "Query", subject_name: str = "Sbjct") -> str:
@@ -187,22 +143,59 @@ class Alignment:
         return "\n\n".join(blocks) + "\n"
 
 
-def _btop(qseq: str, sseq: str, midline: Iterable[str]) -> str:
-    """BLAST's traceback operations: the length of each run of identities,
-    and the query then subject letter of every other column."""
-    out = []
-    run = 0
-    for a, b, mid in zip(qseq, sseq, midline):
-        if a != GAP and b != GAP and mid not in "+ ":
-            run += 1
-            continue
-        if run:
-            out.append(str(run))
-            run = 0
-        out.append(a + b)
-    if run:
-        out.append(str(run))
-    return "".join(out)
+# Residue codes by byte, for uppercase ASCII letters (anything else reads as X,
+# as _code does).
+_CODE_OF_BYTE = np.full(256, _CODE_X, dtype=np.intp)
+for _letter, _letter_code in _CODES.items():
+    _CODE_OF_BYTE[ord(_letter)] = _letter_code
+_OPS = np.frombuffer(b"MID", dtype=np.uint8)
+
+
+def _columns(operations: str, query: str, subject: str, qstart: int, qend: int, sstart: int, send: int,
+             table: npt.NDArray[np.int32]) -> tuple[str, str, str, int, int, int, int, str]:
+    """(qseq, sseq, midline, nident, positive, gaps, gapopen, btop) of the
+    columns, with whole-array operations: a search aligns hundreds of hits,
+    and a Python loop over their columns cost more than aligning them."""
+    ops = np.frombuffer(operations.encode("ascii", errors="replace"), dtype=np.uint8)
+    bad = np.flatnonzero(~np.isin(ops, _OPS))
+    if bad.size:
+        raise ValueError(f"alignment operation {operations[bad[0]]!r} is not M, I or D")
+    is_m, is_i, is_d = ops == ord("M"), ops == ord("I"), ops == ord("D")
+    uses_query, uses_subject = ~is_d, ~is_i
+    q_end, s_end = qstart + int(uses_query.sum()), sstart + int(uses_subject.sum())
+    if (q_end, s_end) != (qend, send) or qend > len(query) or send > len(subject) or qstart < 0 or sstart < 0:
+        raise ValueError(
+            f"alignment operations cover query {qstart}..{q_end} and subject {sstart}..{s_end}, "
+            f"not {qstart}..{qend} and {sstart}..{send}"
+        )
+    if not ops.size:
+        return "", "", "", 0, 0, 0, 0, ""
+    gap = ord(GAP)
+    q_bytes = np.frombuffer(query[qstart:qend].upper().encode("ascii", errors="replace"), dtype=np.uint8)
+    s_bytes = np.frombuffer(subject[sstart:send].upper().encode("ascii", errors="replace"), dtype=np.uint8)
+    q_letters = np.full(ops.size, gap, dtype=np.uint8)
+    s_letters = np.full(ops.size, gap, dtype=np.uint8)
+    q_letters[uses_query] = q_bytes
+    s_letters[uses_subject] = s_bytes
+    q_codes, s_codes = _CODE_OF_BYTE[q_letters], _CODE_OF_BYTE[s_letters]
+    identical = is_m & (q_codes == s_codes)
+    positive = is_m & (table[q_codes, s_codes] > 0)
+    midline = np.where(identical, q_letters, np.where(positive & ~identical, ord("+"), ord(" "))).astype(np.uint8)
+    previous = np.concatenate(([0], ops[:-1]))
+    gapopen = int((~is_m & (ops != previous)).sum())
+    qseq, sseq = q_letters.tobytes().decode("ascii"), s_letters.tobytes().decode("ascii")
+    # btop: the length of each run of identities, the two letters of every other column.
+    pieces = []
+    run_start = 0
+    for column in np.flatnonzero(~identical).tolist():
+        if column > run_start:
+            pieces.append(str(column - run_start))
+        pieces.append(qseq[column] + sseq[column])
+        run_start = column + 1
+    if ops.size > run_start:
+        pieces.append(str(ops.size - run_start))
+    return (qseq, sseq, midline.tobytes().decode("ascii"), int(identical.sum()), int(positive.sum()),
+            int(ops.size - is_m.sum()), gapopen, "".join(pieces))
 
 
 def align(

@@ -110,3 +110,13 @@ def align_many(
     gap_extend: int,
     threads: int,
 ) -> list[tuple[int, int, int, int, int, str]]: ...
+def align_batch(
+    queries: Sequence[str],
+    subjects: Sequence[str],
+    query_of: Sequence[int],
+    scores: Sequence[int],
+    matrix: str,
+    gap_open: int,
+    gap_extend: int,
+    threads: int,
+) -> list[tuple[int, int, int, int, int, str]]: ...

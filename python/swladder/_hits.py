@@ -483,35 +483,52 @@ def finish_all(query_list: Sequence[tuple[str, str, str]], kept: Sequence[_Kept]
                db_sequences: int, settings: SearchSettings) -> list[QueryHits]:
     """The QueryHits of each query from its kept hits, with E-values for a
     database of ``db_residues`` residues in ``db_sequences`` sequences."""
-    return [
-        _finish(name, description, sequence, best, settings.evalue, db_residues, db_sequences, settings.matrix,
-                settings.gap_open, settings.gap_extend, settings.thread_count)
-        for (name, description, sequence), best in zip(query_list, kept)
-    ]
+    return _finish(query_list, kept, settings.evalue, db_residues, db_sequences, settings.matrix,
+                   settings.gap_open, settings.gap_extend, settings.thread_count)
 
 
-def _finish(name: str, description: str, query: str, kept: _Kept, cutoff: float | None, db_residues: int,
-            db_sequences: int, matrix: str, gap_open: int, gap_extend: int, threads: int) -> QueryHits:
-    """The kept hits with their final E-values (whole database), cut off,
-    re-ranked and aligned."""
-    from ._align import align_many
+def _finish(query_list: Sequence[tuple[str, str, str]], kept: Sequence[_Kept], cutoff: float | None,
+            db_residues: int, db_sequences: int, matrix: str, gap_open: int, gap_extend: int,
+            threads: int) -> list[QueryHits]:
+    """The kept hits of every query with their final E-values (whole
+    database), cut off, re-ranked and aligned. The alignments of all queries
+    run as one parallel batch, largest first, with each hit's score known (so
+    that the end pass stops at it): a batch per query would leave threads
+    idle at the end of each."""
+    from ._align import Alignment
 
-    lengths = np.array([len(s) for s in kept.sequences], dtype=np.int64)
-    bits, evalues = _statistics().bit_scores_and_evalues(
-        kept.score, len(query), lengths, max(db_residues, 1), max(db_sequences, 1), matrix, gap_open, gap_extend)
-    keep = np.ones(len(kept.score), dtype=bool) if cutoff is None else evalues <= cutoff
-    order = [int(i) for i in rank_order(evalues, kept.score, kept.index) if keep[i]]
-    alignments = align_many(query, [(kept.names[i], kept.sequences[i]) for i in order], range(len(order)),
-                            matrix=matrix, gap_open=gap_open, gap_extend=gap_extend, threads=threads or None)
-    found = []
-    for i, alignment in zip(order, alignments):
-        if alignment.score != kept.score[i]:
-            raise RuntimeError(
-                f"internal error: the alignment of {name} with {kept.names[i]} scores {alignment.score}, "
-                f"the search {kept.score[i]}")
-        found.append(Hit(name, kept.names[i], kept.titles[i], len(query), int(lengths[i]), float(evalues[i]),
-                         float(bits[i]), alignment, int(kept.index[i])))
-    return QueryHits(name, description, len(query), found)
+    ranked = []
+    query_of: list[int] = []
+    subjects: list[str] = []
+    scores: list[int] = []
+    for number, ((_, _, query), best) in enumerate(zip(query_list, kept)):
+        lengths = np.array([len(s) for s in best.sequences], dtype=np.int64)
+        bits, evalues = _statistics().bit_scores_and_evalues(
+            best.score, len(query), lengths, max(db_residues, 1), max(db_sequences, 1), matrix, gap_open, gap_extend)
+        keep = np.ones(len(best.score), dtype=bool) if cutoff is None else evalues <= cutoff
+        order = [int(i) for i in rank_order(evalues, best.score, best.index) if keep[i]]
+        ranked.append((order, lengths, bits, evalues))
+        for i in order:
+            query_of.append(number)
+            subjects.append(best.sequences[i])
+            scores.append(int(best.score[i]))
+    results = _core.align_batch([query for _, _, query in query_list], subjects, query_of, scores, matrix,
+                                gap_open, gap_extend, threads_argument(threads or None))
+    found_per_query: list[list[Hit]] = [[] for _ in query_list]
+    pairs = iter(zip(results, subjects))
+    for number, ((name, _, query), best, (order, lengths, bits, evalues)) in enumerate(zip(query_list, kept, ranked)):
+        for i in order:
+            result, subject = next(pairs)
+            alignment = Alignment.from_core(result, query, subject, matrix)
+            if alignment.score != best.score[i]:
+                raise RuntimeError(
+                    f"internal error: the alignment of {name} with {best.names[i]} scores {alignment.score}, "
+                    f"the search {best.score[i]}")
+            found_per_query[number].append(
+                Hit(name, best.names[i], best.titles[i], len(query), int(lengths[i]), float(evalues[i]),
+                    float(bits[i]), alignment, int(best.index[i])))
+    return [QueryHits(name, description, len(query), found)
+            for (name, description, query), found in zip(query_list, found_per_query)]
 
 
 # --- Tables ------------------------------------------------------------------------

@@ -230,6 +230,28 @@ def test_align_many_equals_align_one_by_one():
         align_many(query, db, ["1"])
 
 
+def test_one_batch_over_many_queries_equals_align_one_by_one():
+    # What hits() runs: every hit of every query in one parallel batch, each
+    # with its search score known (a wrong one costs time, never the answer).
+    from swladder import _core
+
+    rng = random.Random("batch")
+    queries = ["".join(rng.choice(PROTEIN) for _ in range(rng.randrange(20, 300))) for _ in range(4)]
+    query_of = [k % 4 for k in range(14)]
+    subjects = [mutate(rng, queries[q], 0.3, 0.05) if k % 3 else "".join(rng.choice(PROTEIN) for _ in range(150))
+                for k, q in enumerate(query_of)]
+    expected = [swladder.align(queries[q], s) for q, s in zip(query_of, subjects)]
+    for scores in ([a.score for a in expected], [-1] * len(expected), [a.score + 2 for a in expected]):
+        for threads in (1, 2):
+            results = _core.align_batch(queries, subjects, query_of, scores, "BLOSUM62", 11, 1, threads)
+            got = [swladder.Alignment.from_core(r, queries[q], s) for r, q, s in zip(results, query_of, subjects)]
+            assert got == expected
+    with pytest.raises(ValueError, match="query number 4 out of range"):
+        _core.align_batch(queries, subjects[:1], [4], [-1], "BLOSUM62", 11, 1, 1)
+    with pytest.raises(ValueError, match="1 subjects, 2 query numbers and 1 scores"):
+        _core.align_batch(queries, subjects[:1], [0, 1], [-1], "BLOSUM62", 11, 1, 1)
+
+
 # --- Memory: a titin-size pair in a fresh process ---------------------------------
 
 MEMORY_SCRIPT = textwrap.dedent(
