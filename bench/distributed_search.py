@@ -8,7 +8,8 @@ keeping the k best hits of each with their alignments, by
   swladder.distributed.hits(..., client=2 workers x 1 thread)     a LocalCluster of two
 
 the database searched in --shards byte ranges of the gunzipped FASTA, in
-alternating rounds after one untimed warm-up search on each, reporting each
+alternating rounds (each cluster started for its turn, after one untimed
+warm-up search, and closed after it, so that only one is alive), reporting each
 one's median wall time and the ratios (issue 13's targets: 2 workers at least
 1.8x faster than 1, and 1 worker within 10% of the one-machine search). The
 distributed results are checked equal to the one-machine ones first. Not a
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import logging
 import platform
 import re
 import statistics
@@ -64,37 +66,42 @@ def main() -> int:
             target.write_bytes(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
         query_records = swladder.read_fasta(queries)
 
-        clusters = {count: LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=":0")
-                    for count in (1, 2)}
-        clients = {count: Client(cluster) for count, cluster in clusters.items()}
-        try:
-            runs = {
-                "one machine, 1 thread": lambda: swladder.hits(str(queries), str(database), k=args.k, threads=1),
-                **{f"Dask, {count} worker{'s' if count > 1 else ''} x 1 thread":
-                   (lambda count=count: swd.hits(str(queries), str(database), client=clients[count], k=args.k,
-                                                 shards=args.shards))
-                   for count in (1, 2)},
-            }
-            reference = None
-            for name, run in runs.items():  # warm-up, and the results must agree
+        def one_machine() -> list:
+            return swladder.hits(str(queries), str(database), k=args.k, threads=1)
+
+        def on_cluster(count: int, rounds: int) -> tuple[list, list[float]]:
+            """A warm-up search, then `rounds` timed ones, on a fresh cluster of
+            `count` one-thread workers that is the only one alive: an idle
+            cluster's processes would take their share of the two cores."""
+            with LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=":0",
+                              silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+                def run() -> list:
+                    return swd.hits(str(queries), str(database), client=client, k=args.k, shards=args.shards)
+
                 results = run()
-                if reference is None:
-                    reference = results
-                elif [query.hits for query in results] != [query.hits for query in reference]:
-                    raise SystemExit(f"{name}: results differ from the one-machine search")
-            times: dict[str, list[float]] = {name: [] for name in runs}
-            for round_number in range(args.rounds):
-                for name, run in runs.items():
+                timings = []
+                for _ in range(rounds):
                     started = time.perf_counter()
                     run()
-                    times[name].append(time.perf_counter() - started)
-                print(f"round {round_number + 1}: " + ", ".join(f"{name} {times[name][-1]:.2f} s" for name in runs),
-                      flush=True)
-        finally:
-            for client in clients.values():
-                client.close()
-            for cluster in clusters.values():
-                cluster.close()
+                    timings.append(time.perf_counter() - started)
+                return results, timings
+
+        names = ["one machine, 1 thread", "Dask, 1 worker x 1 thread", "Dask, 2 workers x 1 thread"]
+        reference = one_machine()  # warm-up, and the results must agree
+        for count, name in ((1, names[1]), (2, names[2])):
+            results, _ = on_cluster(count, 0)
+            if [query.hits for query in results] != [query.hits for query in reference]:
+                raise SystemExit(f"{name}: results differ from the one-machine search")
+        times: dict[str, list[float]] = {name: [] for name in names}
+        for round_number in range(args.rounds):
+            started = time.perf_counter()
+            one_machine()
+            times[names[0]].append(time.perf_counter() - started)
+            for count, name in ((1, names[1]), (2, names[2])):
+                times[name] += on_cluster(count, 1)[1]
+            print(f"round {round_number + 1}: " + ", ".join(f"{name} {times[name][-1]:.2f} s" for name in names),
+                  flush=True)
+        runs = names
 
     if args.rounds < 1:
         print(f"the {len(runs)} searches agree ({len(query_records)} queries, k={args.k}); --rounds 0: nothing timed")

@@ -183,9 +183,16 @@ def _submit(query_list: list[tuple[str, str, str]], database: ShardSource, clien
     total = level[0]
     batch_count = max(1, min(len(query_list), 2 * threads_on_cluster))
     bounds = [len(query_list) * number // batch_count for number in range(batch_count + 1)]
+    # Every align task reads the one merged result, so the scheduler would
+    # run them all on the worker holding it (a few hundred kilobytes): dealt
+    # round the workers instead, they align at once. Only a preference: a
+    # lost worker's batch runs elsewhere.
+    workers = sorted(client.scheduler_info().get("workers", {})) or [None]
     aligned = [
         client.submit(_align, total, query_list[bounds[number]:bounds[number + 1]], bounds[number], settings,
-                      key=f"swladder-align-{token}-{number}")
+                      key=f"swladder-align-{token}-{number}",
+                      workers=None if workers[number % len(workers)] is None else [workers[number % len(workers)]],
+                      allow_other_workers=True)
         for number in range(batch_count)
     ]
     result = client.submit(_concatenate, *aligned, key=f"swladder-hits-{token}")
