@@ -144,13 +144,15 @@ ALIGN_CHILD = textwrap.dedent("""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     kind = sys.argv[1]
     if kind == "align":
-        # One huge pair: the forward pass alone is 2.5e9 cells (seconds).
+        # One huge pair scoring past int16 (a sequence with itself), so the
+        # scalar passes run, polling as they go: 2.5e9 cells a pass (seconds).
         query = swladder._core.synthetic_database(1, 1, 50000, 50000)[0]
-        subject = swladder._core.synthetic_database(2, 1, 50000, 50000)[0]
-        run = lambda: swladder.align(query, subject)
+        run = lambda: swladder.align(query, query)
     else:
-        query = swladder._core.synthetic_database(1, 1, 30000, 30000)[0]
-        db = swladder.Database(swladder._core.synthetic_database(2, 8, 30000, 30000))
+        # Many pairs in the SIMD passes, which poll between passes and pairs:
+        # 256 of 20,000 x 20,000, several seconds in all.
+        query = swladder._core.synthetic_database(1, 1, 20000, 20000)[0]
+        db = swladder.Database(swladder._core.synthetic_database(2, 256, 20000, 20000))
         run = lambda: align_many(query, db, range(len(db)), threads=2)
     print("ready", flush=True)
     try:
