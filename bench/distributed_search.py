@@ -23,27 +23,16 @@ from __future__ import annotations
 import argparse
 import gzip
 import logging
-import platform
-import re
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import swladder
 from swladder import distributed as swd
+from swladder.ladder.machine import machine_info
 
 EXAMPLE = Path("/usr/share/doc/plast-example/db")
-
-
-def cpu_model() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        match = re.search(r"Model name:\s*(.+)", out)
-        return match.group(1).strip() if match else platform.processor()
-    except OSError:
-        return platform.processor()
 
 
 def main() -> int:
@@ -101,13 +90,12 @@ def main() -> int:
                 times[name] += on_cluster(count, 1)[1]
             print(f"round {round_number + 1}: " + ", ".join(f"{name} {times[name][-1]:.2f} s" for name in names),
                   flush=True)
-        runs = names
 
     if args.rounds < 1:
-        print(f"the {len(runs)} searches agree ({len(query_records)} queries, k={args.k}); --rounds 0: nothing timed")
+        print(f"the {len(names)} searches agree ({len(query_records)} queries, k={args.k}); --rounds 0: nothing timed")
         return 0
     medians = {name: statistics.median(values) for name, values in times.items()}
-    print(f"\nCPU: {cpu_model()}; {len(query_records)} queries, k={args.k}, {args.shards} byte ranges, "
+    print(f"\nCPU: {machine_info()['cpu']}; {len(query_records)} queries, k={args.k}, {args.shards} byte ranges, "
           f"{args.rounds} rounds, medians:")
     for name, value in medians.items():
         print(f"  {name:32s} {value:8.2f} s")
