@@ -74,6 +74,22 @@ def _read_line(process: subprocess.Popen, deadline: float) -> str:
     return line.strip()
 
 
+def _interrupt_once_ready(process: subprocess.Popen, label: str) -> float:
+    """Sends SIGINT a second after the child says "ready", checks that it
+    answers "interrupted" within STOP_WITHIN, and returns the deadline for
+    reading the rest of its output."""
+    deadline = time.monotonic() + 120
+    assert _read_line(process, deadline) == "ready", process.stderr.read()
+    time.sleep(1.0)
+    sent = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    outcome = _read_line(process, deadline)
+    delay = time.monotonic() - sent
+    assert outcome == "interrupted", process.stderr.read()
+    assert delay < STOP_WITHIN, f"{label}: KeyboardInterrupt {delay:.2f} s after SIGINT"
+    return deadline
+
+
 @pytest.mark.parametrize("label", list(WORKLOADS))
 def test_ctrl_c_stops_a_search_and_the_interpreter_goes_on(label):
     query_length, count, stage, threads = WORKLOADS[label]
@@ -83,15 +99,7 @@ def test_ctrl_c_stops_a_search_and_the_interpreter_goes_on(label):
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                preexec_fn=_restore_sigint)
     try:
-        deadline = time.monotonic() + 120
-        assert _read_line(process, deadline) == "ready", process.stderr.read()
-        time.sleep(1.0)
-        sent = time.monotonic()
-        process.send_signal(signal.SIGINT)
-        outcome = _read_line(process, deadline)
-        delay = time.monotonic() - sent
-        assert outcome == "interrupted", process.stderr.read()
-        assert delay < STOP_WITHIN, f"{label}: KeyboardInterrupt {delay:.2f} s after SIGINT"
+        deadline = _interrupt_once_ready(process, label)
         assert _read_line(process, deadline) == "children 0"
         expected = swladder.search("HEAGAWGHEE", ["PAWHEAE", "HEAGAWGHEE", "WGHE"], stage="scalar")
         assert _read_line(process, deadline) == "after " + " ".join(map(str, expected))
@@ -169,15 +177,7 @@ def test_ctrl_c_stops_an_alignment_and_the_interpreter_goes_on(kind):
     process = subprocess.Popen([sys.executable, "-c", ALIGN_CHILD, kind], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, preexec_fn=_restore_sigint)
     try:
-        deadline = time.monotonic() + 120
-        assert _read_line(process, deadline) == "ready", process.stderr.read()
-        time.sleep(1.0)
-        sent = time.monotonic()
-        process.send_signal(signal.SIGINT)
-        outcome = _read_line(process, deadline)
-        delay = time.monotonic() - sent
-        assert outcome == "interrupted", process.stderr.read()
-        assert delay < STOP_WITHIN, f"{kind}: KeyboardInterrupt {delay:.2f} s after SIGINT"
+        deadline = _interrupt_once_ready(process, kind)
         assert _read_line(process, deadline) == f"after {swladder.align('HEAGAWGHEE', 'PAWHEAE').score}"
         assert process.wait(timeout=60) == 0
     finally:
