@@ -11,6 +11,7 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -237,6 +238,7 @@ void run_case(benchmark::State& state, Case& c, Shared& shared) {
   std::string kernel_used;
   int threads_used = 1;
   std::size_t rescored = 0;
+  const auto started = std::chrono::steady_clock::now();
   for (auto _ : state) {
     rescored = 0;
     for (const auto& query : w.queries) {
@@ -261,8 +263,18 @@ void run_case(benchmark::State& state, Case& c, Shared& shared) {
   // Interseq variants: the GCUPS their instruction mix allows on this CPU's
   // measured throughputs (bench/ceiling.hpp), for every thread used; 0 for
   // other kernels.
+  // of_ceiling: this repetition's wall-clock CUPS over the ceiling measured
+  // just after it, the ratio to compare (medians over --benchmark_repetitions)
+  // on a machine whose speed drifts.
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const double ceiling = swl::bench::ceiling_gcups(kernel_used);
-  if (ceiling > 0) state.counters["ceiling"] = ceiling * 1e9 * threads_used;
+  if (ceiling > 0) {
+    state.counters["ceiling"] = ceiling * 1e9 * threads_used;
+    if (seconds > 0) {
+      const double cups = cells_per_iteration * static_cast<double>(state.iterations()) / seconds;
+      state.counters["of_ceiling"] = cups / (ceiling * 1e9 * threads_used);
+    }
+  }
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // The ceiling of an inter-sequence kernel variant on this machine: its
-// instruction mix per cell vector (kernels/interseq_kernel.hpp) against
-// this CPU's measured throughput per instruction class. swl_bench prints it
-// beside each variant's GCUPS (counter `ceiling`), and the throughputs in its
-// header (swl_throughput_<level>).
+// instruction mix per cell vector (kernels/interseq_kernel.hpp), issued on
+// this CPU. swl_bench prints it beside each variant's GCUPS (counters
+// `ceiling` and `of_ceiling`), and the throughput per instruction class in
+// its header (swl_throughput_<width>).
 #pragma once
 
 #include <string>
@@ -30,10 +30,11 @@ struct Throughput {
 const Throughput& throughput(std::string_view width);
 
 // GCUPS per thread the variant named `kernel` ("avx2/4col/max/short")
-// cannot exceed, or 0 when `kernel` is no interseq variant this CPU runs.
-// The bound is the largest of: each class's count over its throughput; and
-// all vector ALU instructions over the fastest class's throughput (they
-// share the vector pipes, and the fastest class uses them all).
+// cannot exceed, or 0 when `kernel` is no interseq variant this CPU runs:
+// its instruction mix per cell vector issued together on independent
+// registers, timed now (a few milliseconds). Measuring the mix, rather than
+// combining the class throughputs above, measures which classes share
+// execution units instead of assuming it.
 double ceiling_gcups(std::string_view kernel);
 
 }  // namespace swl::bench

@@ -60,3 +60,29 @@ def test_row_loop_has_the_tabled_mix(level, columns, form):
     assert maxes == expected["maxes"] * columns, where
     assert compares == expected["pairs"] * columns, where
     assert masked_moves == expected["pairs"] * columns, where
+
+
+def test_ceiling_is_measured_beside_each_variant():
+    """swl_bench sets each interseq variant's GCUPS beside a ceiling measured on
+    its own mix; a kernel cannot issue its mix faster than the mix alone, so
+    the ratio stays below 1 (with room for a drifting machine). The old
+    ceiling, all ALU operations at the fastest class's rate, was 19 GCUPS on
+    a Zen 3 where avx2/4col/max/short ran at 32 (a ratio of 1.7)."""
+    import json
+    import subprocess
+
+    build = Path(os.environ.get("SWL_BUILD_DIR") or REPO / "build")
+    bench = build / "bench" / "swl_bench"
+    require(bench.is_file(), f"no {bench} (build with cmake --build {build})")
+    env = dict(os.environ, SWL_BENCH_SYNTHETIC="2000", SWL_BENCH_LENGTH="300")
+    run = subprocess.run(
+        [str(bench), "--benchmark_filter=^interseq/.*threads:1", "--benchmark_min_time=0.05",
+         "--benchmark_format=json"],
+        env=env, capture_output=True, text=True, timeout=600, check=True,
+    )
+    cases = [b for b in json.loads(run.stdout)["benchmarks"] if "col/" in b.get("label", "")]
+    assert cases, run.stderr
+    assert not [c["name"] for c in cases if c.get("error_occurred")]
+    for case in cases:
+        assert case["ceiling"] > 0, case["name"]
+        assert 0.05 < case["of_ceiling"] < 1.3, (case["name"], case["of_ceiling"])
