@@ -426,4 +426,83 @@ std::vector<Alignment> align_many(std::span<const std::uint8_t> query, const Dat
   return alignments;
 }
 
+AlignmentColumns describe_alignment(const Alignment& alignment, std::string_view query, std::string_view subject,
+                                    const ScoreMatrix& matrix) {
+  const std::string& operations = alignment.operations;
+  std::size_t query_used = 0, subject_used = 0;
+  for (const char op : operations) {
+    if (op != 'M' && op != 'I' && op != 'D') {
+      throw InputError(std::string("alignment operation '") + op + "' is not M, I or D");
+    }
+    query_used += op != 'D';
+    subject_used += op != 'I';
+  }
+  const std::size_t query_end = alignment.query_begin + query_used;
+  const std::size_t subject_end = alignment.subject_begin + subject_used;
+  if (query_end != alignment.query_end || subject_end != alignment.subject_end || alignment.query_end > query.size() ||
+      alignment.subject_end > subject.size()) {
+    throw InputError("alignment operations cover query " + std::to_string(alignment.query_begin) + ".." +
+                     std::to_string(query_end) + " and subject " + std::to_string(alignment.subject_begin) + ".." +
+                     std::to_string(subject_end) + ", not " + std::to_string(alignment.query_begin) + ".." +
+                     std::to_string(alignment.query_end) + " and " + std::to_string(alignment.subject_begin) + ".." +
+                     std::to_string(alignment.subject_end) + " (sequences of " + std::to_string(query.size()) +
+                     " and " + std::to_string(subject.size()) + ")");
+  }
+  const auto upper = [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; };
+  const auto code = [](char c) {
+    const int value = residue_code(static_cast<unsigned char>(c));
+    return static_cast<std::uint8_t>(value < 0 ? kCodeX : value);
+  };
+  AlignmentColumns out;
+  const std::size_t length = operations.size();
+  out.query_row.reserve(length);
+  out.subject_row.reserve(length);
+  out.midline.reserve(length);
+  std::size_t q = alignment.query_begin, s = alignment.subject_begin;
+  std::size_t identity_run = 0;
+  char previous = 0;
+  std::size_t run = 0;
+  for (std::size_t column = 0; column < length; ++column) {
+    const char op = operations[column];
+    const char q_letter = op == 'D' ? '-' : upper(query[q++]);
+    const char s_letter = op == 'I' ? '-' : upper(subject[s++]);
+    out.query_row.push_back(q_letter);
+    out.subject_row.push_back(s_letter);
+    bool identical = false;
+    if (op == 'M') {
+      const std::uint8_t a = code(q_letter), b = code(s_letter);
+      identical = a == b;
+      const bool positive = matrix.score(a, b) > 0;
+      out.identities += identical;
+      out.positives += positive;
+      out.midline.push_back(identical ? q_letter : positive ? '+' : ' ');
+    } else {
+      ++out.gaps;
+      out.gap_opens += op != previous;
+      out.midline.push_back(' ');
+    }
+    if (identical) {
+      ++identity_run;
+    } else {
+      if (identity_run) out.btop += std::to_string(identity_run);
+      identity_run = 0;
+      out.btop.push_back(q_letter);
+      out.btop.push_back(s_letter);
+    }
+    if (op != previous && run) {
+      out.cigar += std::to_string(run);
+      out.cigar.push_back(previous);
+      run = 0;
+    }
+    ++run;
+    previous = op;
+  }
+  if (identity_run) out.btop += std::to_string(identity_run);
+  if (run) {
+    out.cigar += std::to_string(run);
+    out.cigar.push_back(previous);
+  }
+  return out;
+}
+
 }  // namespace swl

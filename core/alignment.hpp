@@ -54,6 +54,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cancel.hpp"
@@ -145,5 +146,23 @@ std::int32_t rescore(const Alignment& alignment, std::span<const std::uint8_t> q
 std::vector<Alignment> align_many(std::span<const std::uint8_t> query, const Database& db,
                                   std::span<const std::uint32_t> indices, const Scoring& scoring, int threads,
                                   const CancelFlag* cancel = nullptr);
+
+// What BLAST reports of an alignment's columns. `query` and `subject` are
+// the two sequences as text (whole, not only the aligned parts); residues
+// show uppercase, and a byte that is no letter of the alphabet compares and
+// scores as X.
+struct AlignmentColumns {
+  std::string query_row, subject_row;  // the aligned strings, '-' for a gap
+  std::string midline;                 // the letter for an identity, '+' for a pair scoring above 0, else ' '
+  std::string btop;                    // blastp's "6 btop": identity run lengths and the letter pairs between
+  std::string cigar;                   // runs of M, I and D: "12M2I30M"
+  std::size_t identities = 0, positives = 0, gaps = 0, gap_opens = 0;
+};
+
+// Throws InputError for an operation other than M, I or D, or operations
+// that do not cover exactly [query_begin, query_end) and [subject_begin,
+// subject_end) inside the two sequences.
+AlignmentColumns describe_alignment(const Alignment& alignment, std::string_view query, std::string_view subject,
+                                    const ScoreMatrix& matrix);
 
 }  // namespace swl

@@ -324,3 +324,45 @@ TEST(Alignment, StopsOnceCancelled) {
 
 }  // namespace
 }  // namespace swl
+
+TEST(Alignment, DescribesColumnsAsBlastReportsThem) {
+  const swl::ScoreMatrix blosum62 = swl::ScoreMatrix::builtin("BLOSUM62");
+  swl::Alignment a;
+  // query xxheaGAWGHEEyy from 2, subject zPAWHEAEz from 1 (uppercase in the rows):
+  //   H E A G A W - - G H E E
+  //   - - P - A W H E A - E -   (a hand-made path, not an optimal one)
+  a.query_begin = 2;
+  a.subject_begin = 1;
+  a.operations = "IIMIMMDDMIMI";
+  a.query_end = 2 + 10;
+  a.subject_end = 1 + 7;
+  const std::string query = "xxheaGAWGHEEyy";
+  const std::string subject = "zPAWHEAEz";
+  const swl::AlignmentColumns c = swl::describe_alignment(a, query, subject, blosum62);
+  EXPECT_EQ(c.query_row, "HEAGAW--GHEE");
+  EXPECT_EQ(c.subject_row, "--P-AWHEA-E-");
+  // A/P scores -1, A/A, W/W and E/E are identities, G/A scores 0.
+  EXPECT_EQ(c.midline, "    AW    E ");
+  EXPECT_EQ(c.identities, 3u);
+  EXPECT_EQ(c.positives, 3u);
+  EXPECT_EQ(c.gaps, 7u);
+  EXPECT_EQ(c.gap_opens, 5u);  // II, I, DD, I, I: an I right after D opens anew
+  EXPECT_EQ(c.cigar, "2I1M1I2M2D1M1I1M1I");
+  EXPECT_EQ(c.btop, "H-E-APG-2-H-EGAH-1E-");
+}
+
+TEST(Alignment, DescribeRefusesOperationsThatDoNotFit) {
+  const swl::ScoreMatrix blosum62 = swl::ScoreMatrix::builtin("BLOSUM62");
+  swl::Alignment a;
+  a.operations = "MXM";
+  a.query_end = a.subject_end = 3;
+  EXPECT_THROW(swl::describe_alignment(a, "AAA", "AAA", blosum62), swl::InputError);
+  a.operations = "MMI";
+  EXPECT_THROW(swl::describe_alignment(a, "AAA", "AAA", blosum62), swl::InputError);  // covers subject 0..2
+  a.operations = "MMM";
+  EXPECT_THROW(swl::describe_alignment(a, "AA", "AAA", blosum62), swl::InputError);  // past the query
+  // A byte that is no residue compares as X: X/X is an identity, X/A is not.
+  const swl::AlignmentColumns c = swl::describe_alignment(a, "A?X", "A?A", blosum62);
+  EXPECT_EQ(c.identities, 2u);
+  EXPECT_EQ(c.btop, "2XA");
+}

@@ -536,6 +536,26 @@ py::list align_batch(const std::vector<std::string>& queries, const std::vector<
   return out;
 }
 
+// What BLAST reports of an alignment's columns (swl::describe_alignment):
+// (qseq, sseq, midline, nident, positive, gaps, gapopen, btop, cigar).
+py::tuple alignment_columns(const std::string& operations, const std::string& query, const std::string& subject,
+                            std::int64_t query_begin, std::int64_t query_end, std::int64_t subject_begin,
+                            std::int64_t subject_end, const std::string& matrix) {
+  if (query_begin < 0 || query_end < 0 || subject_begin < 0 || subject_end < 0) {
+    throw swl::InputError("alignment coordinates must not be negative");
+  }
+  swl::Alignment alignment;
+  alignment.query_begin = static_cast<std::size_t>(query_begin);
+  alignment.query_end = static_cast<std::size_t>(query_end);
+  alignment.subject_begin = static_cast<std::size_t>(subject_begin);
+  alignment.subject_end = static_cast<std::size_t>(subject_end);
+  alignment.operations = operations;
+  const swl::AlignmentColumns c =
+      swl::describe_alignment(alignment, query, subject, swl::ScoreMatrix::named_or_file(matrix));
+  return py::make_tuple(c.query_row, c.subject_row, c.midline, c.identities, c.positives, c.gaps, c.gap_opens, c.btop,
+                        c.cigar);
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -750,4 +770,9 @@ PYBIND11_MODULE(_core, m) {
         "align() of queries[query_of[k]] with subjects[k] for every k, in that order, in one parallel batch on "
         "`threads` threads (<= 0: every core), largest pairs first, the GIL released; scores[k] is the pair's "
         "search score where known (negative: unknown), which lets the end pass stop early; Ctrl-C stops it (KeyboardInterrupt).");
+  m.def("alignment_columns", &alignment_columns, py::arg("operations"), py::arg("query"), py::arg("subject"),
+        py::arg("query_begin"), py::arg("query_end"), py::arg("subject_begin"), py::arg("subject_end"),
+        py::arg("matrix"),
+        "What BLAST reports of an alignment's columns: (qseq, sseq, midline, nident, positive, gaps, gapopen, btop, "
+        "cigar).");
 }

@@ -6,36 +6,15 @@ is the aligned part of the query)."""
 from __future__ import annotations
 
 import dataclasses
-import functools
-import itertools
 import operator
 from typing import Iterable, Sequence
 
-import numpy as np
-import numpy.typing as npt
-
 from . import _core
 from ._fasta import DatabaseSource, as_database
-from ._search import MatrixName, _builtin_names, matrix_argument, penalties, threads_argument
+from ._search import MatrixName, matrix_argument, penalties, threads_argument
 
 GAP = "-"
 BLOCK_COLUMNS = 60
-
-# Residue codes as the matrices see them: lowercase as uppercase (the C++
-# side has already refused anything that is not a residue).
-_CODES = {letter: code for code, letter in enumerate(_core.ALPHABET)}
-_CODE_X = _CODES["X"]
-
-
-def _table(matrix_name: str) -> npt.NDArray[np.int32]:
-    if matrix_name.upper() in _builtin_names():
-        return _builtin_table(matrix_name.upper())
-    return _core.matrix(matrix_name)[1]  # a file: read it as it is now
-
-
-@functools.lru_cache(maxsize=16)
-def _builtin_table(name: str) -> npt.NDArray[np.int32]:
-    return _core.matrix(name)[1]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,9 +65,12 @@ class Alignment:
         subject_begin, subject_end, operations) and the two sequences it
         aligned, with the matrix it was scored with (for ``positive``)."""
         score, qstart, qend, sstart, send, operations = result
-        table = _table(matrix_argument(matrix))
-        columns = _columns(operations, query, subject, qstart, qend, sstart, send, table)
-        qseq, sseq, midline, nident, positive, gaps, gapopen, btop = columns
+        for name, text in (("query", query), ("subject", subject)):
+            if not text.isascii():
+                raise ValueError(f"the {name} holds a character that is not ASCII")
+        columns = _core.alignment_columns(operations, query, subject, qstart, qend, sstart, send,
+                                          matrix_argument(matrix))
+        qseq, sseq, midline, nident, positive, gaps, gapopen, btop, cigar = columns
         length = len(operations)
         return cls(
             score=int(score),
@@ -106,7 +88,7 @@ class Alignment:
             gaps=gaps,
             pident=100.0 * nident / length if length else 0.0,
             ppos=100.0 * positive / length if length else 0.0,
-            cigar="".join(f"{len(list(run))}{op}" for op, run in itertools.groupby(operations)),
+            cigar=cigar,
             btop=btop,
             _midline=midline,
         )
@@ -141,61 +123,6 @@ class Alignment:
             q_next += q_count
             s_next += s_count
         return "\n\n".join(blocks) + "\n"
-
-
-# Residue codes by byte, for uppercase ASCII letters (anything else reads as X,
-# as _code does).
-_CODE_OF_BYTE = np.full(256, _CODE_X, dtype=np.intp)
-for _letter, _letter_code in _CODES.items():
-    _CODE_OF_BYTE[ord(_letter)] = _letter_code
-_OPS = np.frombuffer(b"MID", dtype=np.uint8)
-
-
-def _columns(operations: str, query: str, subject: str, qstart: int, qend: int, sstart: int, send: int,
-             table: npt.NDArray[np.int32]) -> tuple[str, str, str, int, int, int, int, str]:
-    """(qseq, sseq, midline, nident, positive, gaps, gapopen, btop) of the
-    columns, with whole-array operations: a search aligns hundreds of hits,
-    and a Python loop over their columns cost more than aligning them."""
-    ops = np.frombuffer(operations.encode("ascii", errors="replace"), dtype=np.uint8)
-    bad = np.flatnonzero(~np.isin(ops, _OPS))
-    if bad.size:
-        raise ValueError(f"alignment operation {operations[bad[0]]!r} is not M, I or D")
-    is_m, is_i, is_d = ops == ord("M"), ops == ord("I"), ops == ord("D")
-    uses_query, uses_subject = ~is_d, ~is_i
-    q_end, s_end = qstart + int(uses_query.sum()), sstart + int(uses_subject.sum())
-    if (q_end, s_end) != (qend, send) or qend > len(query) or send > len(subject) or qstart < 0 or sstart < 0:
-        raise ValueError(
-            f"alignment operations cover query {qstart}..{q_end} and subject {sstart}..{s_end}, "
-            f"not {qstart}..{qend} and {sstart}..{send}"
-        )
-    if not ops.size:
-        return "", "", "", 0, 0, 0, 0, ""
-    gap = ord(GAP)
-    q_bytes = np.frombuffer(query[qstart:qend].upper().encode("ascii", errors="replace"), dtype=np.uint8)
-    s_bytes = np.frombuffer(subject[sstart:send].upper().encode("ascii", errors="replace"), dtype=np.uint8)
-    q_letters = np.full(ops.size, gap, dtype=np.uint8)
-    s_letters = np.full(ops.size, gap, dtype=np.uint8)
-    q_letters[uses_query] = q_bytes
-    s_letters[uses_subject] = s_bytes
-    q_codes, s_codes = _CODE_OF_BYTE[q_letters], _CODE_OF_BYTE[s_letters]
-    identical = is_m & (q_codes == s_codes)
-    positive = is_m & (table[q_codes, s_codes] > 0)
-    midline = np.where(identical, q_letters, np.where(positive & ~identical, ord("+"), ord(" "))).astype(np.uint8)
-    previous = np.concatenate(([0], ops[:-1]))
-    gapopen = int((~is_m & (ops != previous)).sum())
-    qseq, sseq = q_letters.tobytes().decode("ascii"), s_letters.tobytes().decode("ascii")
-    # btop: the length of each run of identities, the two letters of every other column.
-    pieces = []
-    run_start = 0
-    for column in np.flatnonzero(~identical).tolist():
-        if column > run_start:
-            pieces.append(str(column - run_start))
-        pieces.append(qseq[column] + sseq[column])
-        run_start = column + 1
-    if ops.size > run_start:
-        pieces.append(str(ops.size - run_start))
-    return (qseq, sseq, midline.tobytes().decode("ascii"), int(identical.sum()), int(positive.sum()),
-            int(ops.size - is_m.sum()), gapopen, "".join(pieces))
 
 
 def align(

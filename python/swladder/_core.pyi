@@ -120,3 +120,13 @@ def align_batch(
     gap_extend: int,
     threads: int,
 ) -> list[tuple[int, int, int, int, int, str]]: ...
+def alignment_columns(
+    operations: str,
+    query: str,
+    subject: str,
+    query_begin: int,
+    query_end: int,
+    subject_begin: int,
+    subject_end: int,
+    matrix: str,
+) -> tuple[str, str, str, int, int, int, int, str, str]: ...
