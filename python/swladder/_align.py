@@ -65,9 +65,9 @@ class Alignment:
         subject_begin, subject_end, operations) and the two sequences it
         aligned, with the matrix it was scored with (for ``positive``)."""
         score, qstart, qend, sstart, send, operations = result
-        for name, text in (("query", query), ("subject", subject)):
+        for name, text in (("query", query), ("subject", subject), ("operations", operations)):
             if not text.isascii():
-                raise ValueError(f"the {name} holds a character that is not ASCII")
+                raise ValueError(f"alignment {name}: a character that is not ASCII")
         columns = _core.alignment_columns(operations, query, subject, qstart, qend, sstart, send,
                                           matrix_argument(matrix))
         qseq, sseq, midline, nident, positive, gaps, gapopen, btop, cigar = columns

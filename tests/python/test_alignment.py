@@ -209,6 +209,24 @@ def test_bad_input_raises_precise_errors():
         swladder.align("ACDE", "ACDE", matrix="/nonexistent/matrix.txt")
 
 
+def test_from_core_refuses_columns_that_do_not_fit():
+    from_core = swladder.Alignment.from_core
+    with pytest.raises(ValueError, match="alignment operation 'X' is not M, I or D"):
+        from_core((1, 0, 1, 0, 1, "X"), "A", "A")
+    with pytest.raises(ValueError, match=r"cover query 0\.\.1 and subject 0\.\.1, not 0\.\.2 and 0\.\.1"):
+        from_core((1, 0, 2, 0, 1, "M"), "AA", "A")
+    with pytest.raises(ValueError, match="sequences of 1 and 1"):
+        from_core((1, 0, 2, 0, 2, "MM"), "A", "A")
+    with pytest.raises(ValueError, match="must not be negative"):
+        from_core((1, -1, 0, 0, 1, "D"), "A", "A")
+    for args in (((1, 0, 1, 0, 1, "M"), "\u00e9", "A"), ((1, 0, 1, 0, 1, "\u00e9"), "A", "A")):
+        with pytest.raises(ValueError, match="not ASCII"):
+            from_core(*args)
+    # Lowercase shows uppercase; a byte that is no residue compares as X.
+    a = from_core((0, 0, 3, 0, 3, "MMM"), "a?x", "A?A")
+    assert (a.qseq, a.sseq, a.midline, a.nident, a.btop, a.cigar) == ("A?X", "A?A", "A? ", 2, "2XA", "3M")
+
+
 def test_align_many_equals_align_one_by_one():
     from swladder._align import align_many
 
