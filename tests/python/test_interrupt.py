@@ -114,7 +114,10 @@ def test_ctrl_c_stops_a_search_and_the_interpreter_goes_on(label):
 def test_ctrl_c_ends_the_cli_with_status_130(tmp_path, stage, threads):
     if not _stage_available(stage):
         pytest.skip(f"stage {stage} does not run on this CPU")
-    query_length, count = {"scalar": (20000, 300), "interseq": (20000, 12000),
+    # Each search runs far longer than the 2 s before the signal (interseq's
+    # 4.8e11 cells take about 10 s at 50 GCUPS): a search that finished first
+    # would end the process as the signal lands, outside the command's handler.
+    query_length, count = {"scalar": (20000, 300), "interseq": (20000, 48000),
                            "python_multiprocessing": (2000, 200)}[stage]
     query = swladder._core.synthetic_database(1, 1, query_length, query_length)[0]
     (tmp_path / "q.fa").write_text(f">q\n{query}\n")
