@@ -31,6 +31,24 @@ import swladder  # noqa: E402
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "data"
 BASELINE_SOURCE = REPO / "baseline" / "smith_waterman.py"
+
+
+def require(condition: bool, why: str) -> None:
+    """Skip when a prerequisite (a reference program, a package, a build) is
+    missing, except under CI=true: fail there, as the set-up script installs
+    every one."""
+    if condition:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{why} (CI=true: a missing prerequisite fails)")
+    pytest.skip(why)
+
+
+def build_dir() -> Path:
+    """The CMake build folder the tests read compiled objects from (SWL_BUILD_DIR overrides)."""
+    return Path(os.environ.get("SWL_BUILD_DIR") or REPO / "build")
+
+
 # The published tables: core/matrices/ (kernels/matrices/ before the core/ folder).
 MATRICES = next((path for path in (REPO / "core" / "matrices", REPO / "kernels" / "matrices") if path.is_dir()),
                 REPO / "core" / "matrices")

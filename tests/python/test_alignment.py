@@ -7,7 +7,6 @@ ssearch36's (fasta3) on the bundled data."""
 from __future__ import annotations
 
 import itertools
-import os
 import random
 import re
 import shutil
@@ -18,7 +17,7 @@ import textwrap
 import pytest
 
 import swladder
-from conftest import DATA, PROTEIN, mutate, random_cases, sw
+from conftest import DATA, PROTEIN, mutate, random_cases, require, sw
 
 CODES = {letter: code for code, letter in enumerate(swladder.ALPHABET)}
 
@@ -331,10 +330,7 @@ STANDARD = set(PROTEIN)
 
 def require_ssearch36() -> str:
     path = shutil.which("ssearch36")
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("ssearch36 (Debian package fasta3) is missing (CI=true: a missing prerequisite fails)")
-        pytest.skip("ssearch36 (Debian package fasta3) is not installed")
+    require(path is not None, "ssearch36 (Debian package fasta3) is not installed")
     return path
 
 

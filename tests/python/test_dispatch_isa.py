@@ -18,15 +18,14 @@ with CI=true, where a missing prerequisite is an error.
 
 from __future__ import annotations
 
-import os
 import platform
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import REPO, build_dir, require
 
-REPO = Path(__file__).resolve().parents[2]
 TABLE = REPO / "kernels" / "dispatch_table.def"
 
 LEVEL_LINE = re.compile(r'^SWL_ISA_LEVEL\(\s*([a-z0-9_]+)\s*,\s*"([^"]*)"\s*\)\s*$')
@@ -127,15 +126,6 @@ def read_table(path: Path = TABLE) -> Table:
     return Table(levels, kernels, variants)
 
 
-def require(condition: bool, why: str) -> None:
-    """Skip when a prerequisite is missing, except under CI=true: fail there."""
-    if condition:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{why} (CI=true: a missing prerequisite fails)")
-    pytest.skip(why)
-
-
 def import_decoder():
     try:
         import iced_x86
@@ -143,10 +133,6 @@ def import_decoder():
     except ImportError as error:
         require(False, f"needs iced-x86 and pyelftools (pip install -e '.[test]'): {error}")
     return iced_x86
-
-
-def build_dir() -> Path:
-    return Path(os.environ.get("SWL_BUILD_DIR") or REPO / "build")
 
 
 def object_path(build: Path, family: str, level: str) -> Path:

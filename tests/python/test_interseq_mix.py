@@ -15,24 +15,15 @@ import os
 import platform
 import shutil
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import REPO, build_dir, require
 
-REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "bench"))
 
 from interseq_loops import kernel_object, row_loop, search_of, table_mix, variants  # noqa: E402
 
 CASES = variants()
-
-
-def require(condition: bool, why: str) -> None:
-    if condition:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{why} (CI=true: a missing prerequisite fails)")
-    pytest.skip(why)
 
 
 def test_table_offers_variants_to_check():
@@ -43,7 +34,7 @@ def test_table_offers_variants_to_check():
 def test_row_loop_has_the_tabled_mix(level, columns, form):
     require(platform.machine().lower() in ("x86_64", "amd64"), "kernel objects are built on x86-64 only")
     require(shutil.which("objdump") is not None, "needs objdump (binutils)")
-    build = Path(os.environ.get("SWL_BUILD_DIR") or REPO / "build")
+    build = build_dir()
     require(kernel_object(build, level).is_file(), f"no kernel object in {build} (build with cmake --build {build})")
     loop = row_loop(search_of(build, level, columns, form))
     mnemonics = [m for _, m, _ in loop]
@@ -71,7 +62,7 @@ def test_ceiling_is_measured_beside_each_variant():
     import json
     import subprocess
 
-    build = Path(os.environ.get("SWL_BUILD_DIR") or REPO / "build")
+    build = build_dir()
     bench = build / "bench" / "swl_bench"
     require(bench.is_file(), f"no {bench} (build with cmake --build {build})")
     env = dict(os.environ, SWL_BENCH_SYNTHETIC="2000", SWL_BENCH_LENGTH="300")

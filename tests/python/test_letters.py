@@ -4,7 +4,6 @@ C++ parser and the pure-Python one alike, and as ssearch36 scores them."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -13,7 +12,7 @@ import numpy as np
 import pytest
 
 import swladder
-from conftest import every_stage_and_kernel, sw
+from conftest import every_stage_and_kernel, require, sw
 
 STAND_INS = {"U": "C", "O": "K", "J": "IL"}
 LETTERS = swladder.ALPHABET + "arndcqeghilkmfpstwyvbzxuoj"
@@ -101,10 +100,7 @@ def test_u_and_o_search_as_c_and_k_on_real_sequences(sample_records):
 
 def _ssearch36() -> str:
     binary = shutil.which("ssearch36")
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("ssearch36 is missing (apt-get install fasta3; CI=true: a missing reference fails)")
-        pytest.skip("ssearch36 is missing (apt-get install fasta3)")
+    require(binary is not None, "ssearch36 is missing (apt-get install fasta3)")
     return binary
 
 

@@ -6,7 +6,6 @@ Without blastp and makeblastdb the oracle tests skip, and fail under CI=true."""
 from __future__ import annotations
 
 import math
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 import swladder
 from swladder import bit_scores_and_evalues, format_bitscore, format_evalue, karlin_altschul
 
-from conftest import DATA, MATRICES
+from conftest import DATA, MATRICES, require
 
 # (matrix, gap_open, gap_extend): each matrix at blastp's default costs for
 # it and at others BLAST lists, including both ends of BLOSUM62's table.
@@ -37,15 +36,6 @@ SCORINGS = [
     ("PAM250", 11, 3),
 ]
 COLUMNS = "qseqid sseqid evalue bitscore score qlen slen"
-
-
-def require(condition: bool, why: str) -> None:
-    """Skip when the oracle is missing, except under CI=true: fail there."""
-    if condition:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{why} (CI=true: a missing prerequisite fails)")
-    pytest.skip(why)
 
 
 @pytest.fixture(scope="module")
