@@ -16,6 +16,7 @@
 #include <cstdint>
 
 #include "alignment_kernel.hpp"
+#include "striped_ops.hpp"
 
 namespace swl::kernels::SWL_ISA_LEVEL {
 
@@ -24,13 +25,7 @@ namespace {
 // Signed saturating 16-bit lanes: saturation at the top is detected by the
 // pass (kSaturationLimit), at the bottom it is minus infinity.
 struct Lanes {
-#if defined(__AVX512BW__)
-  using Vector = __m512i;
-#elif defined(__AVX2__)
-  using Vector = __m256i;
-#else
-  using Vector = __m128i;
-#endif
+  using Vector = striped_ops::Vector;  // the level's widest register, as the striped kernel's
   static constexpr std::size_t kLanes = sizeof(Vector) / 2;
 
   static Vector splat(int value) {
@@ -151,18 +146,9 @@ struct Lanes {
     _mm_storel_epi64(reinterpret_cast<__m128i*>(to), _mm_packus_epi16(v, v));
 #endif
   }
-  // Lane k + 1 takes lane k's value; lane 0 becomes 0. (As in striped_ops.hpp;
-  // the maskz forms with a full mask are the plain instructions.)
-  static Vector shift_up(Vector v) {
-#if defined(__AVX512BW__)
-    const Vector blocks_up = _mm512_maskz_alignr_epi32(0xFFFF, v, _mm512_setzero_si512(), 12);
-    return _mm512_alignr_epi8(v, blocks_up, 14);
-#elif defined(__AVX2__)
-    return _mm256_alignr_epi8(v, _mm256_permute2x128_si256(v, v, 0x08), 14);
-#else
-    return _mm_slli_si128(v, 2);
-#endif
-  }
+  // Lane k + 1 takes lane k's value; lane 0 becomes 0: a move of bits, the
+  // same for signed and unsigned lanes.
+  static Vector shift_up(Vector v) { return striped_ops::UnsignedLanes<std::uint16_t>::shift_up(v); }
   static int max_lane(Vector v) {
     alignas(64) std::int16_t lanes[kLanes];
     store(lanes, v);
