@@ -169,6 +169,14 @@ struct Lanes {
 
 using Vector = Lanes::Vector;
 
+// `value` in lane 0, 0 in the others: minus infinity there is ORed onto a
+// shift_up, which left 0 in lane 0.
+Vector first_lane_only(std::int16_t value) {
+  alignas(64) std::int16_t lanes[Lanes::kLanes] = {};
+  lanes[0] = value;
+  return *reinterpret_cast<const Vector*>(lanes);
+}
+
 // The smallest query position of the column holding `value`: the smallest
 // lane any segment holds it in, then the smallest segment in that lane.
 std::size_t first_row_holding(const Vector* column, std::size_t segments, int value) {
@@ -198,10 +206,7 @@ alignment::Result pass(const alignment::Profile& profile, const std::uint8_t* su
   const Vector zero = Lanes::splat(0);
   const Vector open_extend = Lanes::splat(profile.open_extend);
   const Vector extend = Lanes::splat(profile.extend);
-  // Minus infinity in lane 0 only: ORed onto a shift_up, which left 0 there.
-  alignas(64) std::int16_t lane0[Lanes::kLanes] = {};
-  lane0[0] = -32768;
-  const Vector first_lane_minus_infinity = *reinterpret_cast<const Vector*>(lane0);
+  const Vector first_lane_minus_infinity = first_lane_only(-32768);
   const Vector saturation = Lanes::splat(alignment::kSaturationLimit - 1);
 
   const Vector start = kLocal ? zero : minus_infinity;
@@ -303,9 +308,7 @@ void box_pass(const alignment::Profile& profile, const std::uint8_t* subject, st
   const Vector minus_infinity = Lanes::splat(-32768);
   const Vector open_extend = Lanes::splat(profile.open_extend);
   const Vector extend = Lanes::splat(profile.extend);
-  alignas(64) std::int16_t lane0[Lanes::kLanes] = {};
-  lane0[0] = -32768;
-  const Vector first_lane_minus_infinity = *reinterpret_cast<const Vector*>(lane0);
+  const Vector first_lane_minus_infinity = first_lane_only(-32768);
   const Vector from_e = Lanes::splat(alignment::kFromE);
   const Vector from_f = Lanes::splat(alignment::kFromF);
   const Vector e_extended = Lanes::splat(alignment::kEExtended);
