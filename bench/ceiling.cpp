@@ -13,22 +13,29 @@ namespace swl::bench {
 
 namespace {
 
-// One timed loop: kRounds times a block of 8 instructions on 8 independent
-// register chains (or 8 addresses); inline assembly, so the instruction is
-// the one named and nothing else runs between. Warmed up once, best of 5.
+// One timed loop: kRounds times a block of instructions on independent
+// register chains (or addresses); inline assembly, so the instructions are
+// the ones named and nothing else runs between. Warmed up once, best of 5:
+// nanoseconds per round.
 constexpr int kRounds = 200000;
 
 template <typename Body>
-double per_ns(Body body) {
+double ns_per_round(Body body) {
   body(kRounds / 10);
-  double best = 0;
+  double best = 1e30;
   for (int trial = 0; trial < 5; ++trial) {
     const auto start = std::chrono::steady_clock::now();
     body(kRounds);
     const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
-    best = std::max(best, 8.0 * kRounds / ns);
+    best = std::min(best, ns / kRounds);
   }
   return best;
+}
+
+// Instructions per ns of a round of 8.
+template <typename Body>
+double per_ns(Body body) {
+  return 8.0 / ns_per_round(body);
 }
 
 // 8 chains through ymm0..ymm7 (zmm0..zmm7), the other operand a constant.
@@ -37,42 +44,44 @@ double per_ns(Body body) {
   op " %%" reg "8, %%" reg "2, %%" reg "2" extra "\n\t" op " %%" reg "8, %%" reg "3, %%" reg "3" extra "\n\t" \
   op " %%" reg "8, %%" reg "4, %%" reg "4" extra "\n\t" op " %%" reg "8, %%" reg "5, %%" reg "5" extra "\n\t" \
   op " %%" reg "8, %%" reg "6, %%" reg "6" extra "\n\t" op " %%" reg "8, %%" reg "7, %%" reg "7" extra "\n\t"
+// 8 loads into reg0..reg7, and 8 stores of reg0, from 8 consecutive vectors of width bytes at (%0).
+#define SWL_LOADS(mov, reg, width)                                                                          \
+  mov " (%0), %%" reg "0\n\t" mov " " #width "*1(%0), %%" reg "1\n\t" mov " " #width "*2(%0), %%" reg "2\n\t" \
+  mov " " #width "*3(%0), %%" reg "3\n\t" mov " " #width "*4(%0), %%" reg "4\n\t"                           \
+  mov " " #width "*5(%0), %%" reg "5\n\t" mov " " #width "*6(%0), %%" reg "6\n\t"                           \
+  mov " " #width "*7(%0), %%" reg "7\n\t"
+#define SWL_STORES(mov, reg, width)                                                                         \
+  mov " %%" reg "0, (%0)\n\t" mov " %%" reg "0, " #width "*1(%0)\n\t" mov " %%" reg "0, " #width "*2(%0)\n\t" \
+  mov " %%" reg "0, " #width "*3(%0)\n\t" mov " %%" reg "0, " #width "*4(%0)\n\t"                           \
+  mov " %%" reg "0, " #width "*5(%0)\n\t" mov " %%" reg "0, " #width "*6(%0)\n\t"                           \
+  mov " %%" reg "0, " #width "*7(%0)\n\t"
 
 #define SWL_LOOP(body, ...)                                                            \
   [](int rounds) {                                                                    \
     for (int r = 0; r < rounds; ++r) asm volatile(body ::: __VA_ARGS__);              \
+  }
+// The same over memory at `p` (%0), a pointer in the enclosing scope.
+#define SWL_MEMORY_LOOP(body, ...)                                                     \
+  [p](int rounds) {                                                                   \
+    for (int r = 0; r < rounds; ++r) asm volatile(body ::"r"(p) : __VA_ARGS__);       \
   }
 // This unit is built without AVX-512, so the compiler holds nothing in mask
 // registers or in the upper halves of zmm0..9: only the xmm names clobber.
 #define SWL_YMM "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9"
 
 #if defined(__x86_64__)
+// Memory every loop reads and writes: 20 vectors of 64 bytes, in L1.
+alignas(64) std::uint8_t scratch_memory[64 * 20];
+
 Throughput measure_avx2() {
   Throughput t;
   t.adds = per_ns(SWL_LOOP(SWL_CHAINS("vpaddsb", "ymm", ""), SWL_YMM));
   t.maxes = per_ns(SWL_LOOP(SWL_CHAINS("vpmaxsb", "ymm", ""), SWL_YMM));
   t.shuffles = per_ns(SWL_LOOP(SWL_CHAINS("vpshufb", "ymm", ""), SWL_YMM));
   t.blends = per_ns(SWL_LOOP(SWL_CHAINS("vpblendvb %%ymm9,", "ymm", ""), SWL_YMM));
-  alignas(64) static std::uint8_t buffer[512];
-  std::uint8_t* p = buffer;
-  t.loads = per_ns([p](int rounds) {
-    for (int r = 0; r < rounds; ++r) {
-      asm volatile(
-          "vmovdqa (%0), %%ymm0\n\tvmovdqa 32(%0), %%ymm1\n\tvmovdqa 64(%0), %%ymm2\n\tvmovdqa 96(%0), %%ymm3\n\t"
-          "vmovdqa 128(%0), %%ymm4\n\tvmovdqa 160(%0), %%ymm5\n\tvmovdqa 192(%0), %%ymm6\n\tvmovdqa 224(%0), "
-          "%%ymm7\n\t" ::"r"(p)
-          : SWL_YMM);
-    }
-  });
-  t.stores = per_ns([p](int rounds) {
-    for (int r = 0; r < rounds; ++r) {
-      asm volatile(
-          "vmovdqa %%ymm0, (%0)\n\tvmovdqa %%ymm0, 32(%0)\n\tvmovdqa %%ymm0, 64(%0)\n\tvmovdqa %%ymm0, 96(%0)\n\t"
-          "vmovdqa %%ymm0, 128(%0)\n\tvmovdqa %%ymm0, 160(%0)\n\tvmovdqa %%ymm0, 192(%0)\n\tvmovdqa %%ymm0, "
-          "224(%0)\n\t" ::"r"(p)
-          : "memory");
-    }
-  });
+  std::uint8_t* p = scratch_memory;
+  t.loads = per_ns(SWL_MEMORY_LOOP(SWL_LOADS("vmovdqa", "ymm", 32), SWL_YMM));
+  t.stores = per_ns(SWL_MEMORY_LOOP(SWL_STORES("vmovdqa", "ymm", 32), "memory"));
   return t;
 }
 
@@ -93,31 +102,12 @@ Throughput measure_avx512(bool vbmi) {
                              "vpcmpgtb %%zmm6, %%zmm8, %%k7\n\tvmovdqu8 %%zmm8, %%zmm6%{%%k7%}\n\t"
                              "vpcmpgtb %%zmm7, %%zmm8, %%k1\n\tvmovdqu8 %%zmm8, %%zmm7%{%%k1%}\n\t",
                              SWL_YMM));
-  alignas(64) static std::uint8_t buffer[1024];
-  std::uint8_t* p = buffer;
-  t.loads = per_ns([p](int rounds) {
-    for (int r = 0; r < rounds; ++r) {
-      asm volatile(
-          "vmovdqa64 (%0), %%zmm0\n\tvmovdqa64 64(%0), %%zmm1\n\tvmovdqa64 128(%0), %%zmm2\n\tvmovdqa64 192(%0), "
-          "%%zmm3\n\tvmovdqa64 256(%0), %%zmm4\n\tvmovdqa64 320(%0), %%zmm5\n\tvmovdqa64 384(%0), %%zmm6\n\t"
-          "vmovdqa64 448(%0), %%zmm7\n\t" ::"r"(p)
-          : SWL_YMM);
-    }
-  });
-  t.stores = per_ns([p](int rounds) {
-    for (int r = 0; r < rounds; ++r) {
-      asm volatile(
-          "vmovdqa64 %%zmm0, (%0)\n\tvmovdqa64 %%zmm0, 64(%0)\n\tvmovdqa64 %%zmm0, 128(%0)\n\tvmovdqa64 %%zmm0, "
-          "192(%0)\n\tvmovdqa64 %%zmm0, 256(%0)\n\tvmovdqa64 %%zmm0, 320(%0)\n\tvmovdqa64 %%zmm0, 384(%0)\n\t"
-          "vmovdqa64 %%zmm0, 448(%0)\n\t" ::"r"(p)
-          : "memory");
-    }
-  });
+  std::uint8_t* p = scratch_memory;
+  t.loads = per_ns(SWL_MEMORY_LOOP(SWL_LOADS("vmovdqa64", "zmm", 64), SWL_YMM));
+  t.stores = per_ns(SWL_MEMORY_LOOP(SWL_STORES("vmovdqa64", "zmm", 64), "memory"));
   return t;
 }
-#endif
 
-#if defined(__x86_64__)
 // A variant's mix issued together: one cell vector's vector instructions
 // (instruction_mix in kernels/interseq_kernel.hpp) on independent registers,
 // the profile read as the add's memory operand, and once per row (every
@@ -147,53 +137,40 @@ Throughput measure_avx512(bool vbmi) {
 #define SWL_Y(offset) SWL_CELL_MAX("ymm", offset)
 #define SWL_Z(offset) SWL_CELL_MAX("zmm", offset)
 #define SWL_S(offset) SWL_CELL_SPREAD(offset)
-#define SWL_MIX_CLOBBERS SWL_YMM, "xmm10", "xmm11", "memory"
+#define SWL_MIX(body) SWL_MEMORY_LOOP(body, SWL_YMM, "xmm10", "xmm11", "memory")
 
-// Nanoseconds per cell vector, best of 5 timings of kRounds rows.
-template <int Columns, typename Row>
-double mix_ns(Row row) {
-  alignas(64) static std::uint8_t buffer[64 * 20];
-  std::uint8_t* p = buffer;
-  row(p, kRounds / 10);
-  double best = 1e30;
-  for (int trial = 0; trial < 5; ++trial) {
-    const auto start = std::chrono::steady_clock::now();
-    row(p, kRounds);
-    const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
-    best = std::min(best, ns / (static_cast<double>(kRounds) * Columns));
-  }
-  return best;
-}
-
-#define SWL_MIX_LOOP(body)                                                        \
-  [](std::uint8_t* p, int rounds) {                                               \
-    for (int r = 0; r < rounds; ++r) asm volatile(body ::"r"(p) : SWL_MIX_CLOBBERS); \
-  }
-
+// Nanoseconds per cell vector: a round is one row of `columns` cell vectors.
 double mix_ns_per_vector(bool wide, int columns, bool spread) {
+  std::uint8_t* p = scratch_memory;
+  double row = 0;
   if (!wide) {
     switch (columns) {
-      case 2: return mix_ns<2>(SWL_MIX_LOOP(SWL_Y(0) SWL_Y(32) SWL_ROW_Y));
-      case 4: return mix_ns<4>(SWL_MIX_LOOP(SWL_Y(0) SWL_Y(32) SWL_Y(64) SWL_Y(96) SWL_ROW_Y));
-      case 6: return mix_ns<6>(SWL_MIX_LOOP(SWL_Y(0) SWL_Y(32) SWL_Y(64) SWL_Y(96) SWL_Y(128) SWL_Y(160) SWL_ROW_Y));
+      case 2: row = ns_per_round(SWL_MIX(SWL_Y(0) SWL_Y(32) SWL_ROW_Y)); break;
+      case 4: row = ns_per_round(SWL_MIX(SWL_Y(0) SWL_Y(32) SWL_Y(64) SWL_Y(96) SWL_ROW_Y)); break;
+      case 6:
+        row = ns_per_round(SWL_MIX(SWL_Y(0) SWL_Y(32) SWL_Y(64) SWL_Y(96) SWL_Y(128) SWL_Y(160) SWL_ROW_Y));
+        break;
       case 8:
-        return mix_ns<8>(SWL_MIX_LOOP(SWL_Y(0) SWL_Y(32) SWL_Y(64) SWL_Y(96) SWL_Y(128) SWL_Y(160) SWL_Y(192)
-                                          SWL_Y(224) SWL_ROW_Y));
+        row = ns_per_round(SWL_MIX(SWL_Y(0) SWL_Y(32) SWL_Y(64) SWL_Y(96) SWL_Y(128) SWL_Y(160) SWL_Y(192)
+                                       SWL_Y(224) SWL_ROW_Y));
+        break;
+      default: return 0;
+    }
+  } else if (spread) {
+    if (columns != 8) return 0;
+    row = ns_per_round(SWL_MIX(SWL_S(0) SWL_S(64) SWL_S(128) SWL_S(192) SWL_S(256) SWL_S(320) SWL_S(384)
+                                   SWL_S(448) SWL_ROW_Z));
+  } else {
+    switch (columns) {
+      case 4: row = ns_per_round(SWL_MIX(SWL_Z(0) SWL_Z(64) SWL_Z(128) SWL_Z(192) SWL_ROW_Z)); break;
+      case 8:
+        row = ns_per_round(SWL_MIX(SWL_Z(0) SWL_Z(64) SWL_Z(128) SWL_Z(192) SWL_Z(256) SWL_Z(320) SWL_Z(384)
+                                       SWL_Z(448) SWL_ROW_Z));
+        break;
       default: return 0;
     }
   }
-  if (spread && columns == 8) {
-    return mix_ns<8>(SWL_MIX_LOOP(SWL_S(0) SWL_S(64) SWL_S(128) SWL_S(192) SWL_S(256) SWL_S(320) SWL_S(384)
-                                      SWL_S(448) SWL_ROW_Z));
-  }
-  if (spread) return 0;
-  switch (columns) {
-    case 4: return mix_ns<4>(SWL_MIX_LOOP(SWL_Z(0) SWL_Z(64) SWL_Z(128) SWL_Z(192) SWL_ROW_Z));
-    case 8:
-      return mix_ns<8>(SWL_MIX_LOOP(SWL_Z(0) SWL_Z(64) SWL_Z(128) SWL_Z(192) SWL_Z(256) SWL_Z(320) SWL_Z(384)
-                                        SWL_Z(448) SWL_ROW_Z));
-    default: return 0;
-  }
+  return row / columns;
 }
 #endif
 
