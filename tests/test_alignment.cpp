@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "error_of.hpp"
+#include "same_alignment.hpp"
 
 #include "alignment.hpp"
 #include "cancel.hpp"
@@ -23,6 +24,7 @@ namespace swl {
 namespace {
 
 using testing_support::error_of;
+using testing_support::expect_same;
 
 constexpr std::string_view kProtein = "ARNDCQEGHILKMFPSTWYV";
 
@@ -73,15 +75,6 @@ void expect_consistent(const Alignment& a, const std::string& query, const std::
   }
   EXPECT_EQ(a.query_end - a.query_begin, query_columns) << label;
   EXPECT_EQ(a.subject_end - a.subject_begin, subject_columns) << label;
-}
-
-void expect_same(const Alignment& a, const Alignment& b, const std::string& label) {
-  EXPECT_EQ(a.score, b.score) << label;
-  EXPECT_EQ(a.query_begin, b.query_begin) << label;
-  EXPECT_EQ(a.query_end, b.query_end) << label;
-  EXPECT_EQ(a.subject_begin, b.subject_begin) << label;
-  EXPECT_EQ(a.subject_end, b.subject_end) << label;
-  EXPECT_EQ(a.operations, b.operations) << label;
 }
 
 Alignment align_text(const std::string& query, const std::string& subject, const Scoring& scoring,

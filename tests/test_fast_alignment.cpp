@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "same_alignment.hpp"
+
 #include "alignment.hpp"
 #include "alphabet.hpp"
 #include "database.hpp"
@@ -20,6 +22,8 @@
 
 namespace swl {
 namespace {
+
+using testing_support::expect_same;
 
 std::string random_text(std::mt19937_64& rng, std::size_t length, std::string_view letters) {
   std::string out(length, 'A');
@@ -47,15 +51,6 @@ std::vector<kernels::Level> runnable_levels() {
     if (kernels::cpu_runs(level)) levels.push_back(level);
   }
   return levels;
-}
-
-void expect_same(const Alignment& a, const Alignment& b, const std::string& label) {
-  EXPECT_EQ(a.score, b.score) << label;
-  EXPECT_EQ(a.query_begin, b.query_begin) << label;
-  EXPECT_EQ(a.query_end, b.query_end) << label;
-  EXPECT_EQ(a.subject_begin, b.subject_begin) << label;
-  EXPECT_EQ(a.subject_end, b.subject_end) << label;
-  EXPECT_EQ(a.operations, b.operations) << label;
 }
 
 // The fast alignment at every level, with the score unknown, known, and
