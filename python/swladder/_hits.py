@@ -286,7 +286,6 @@ def _keep_best(kept: _Kept, k: int, scores: npt.NDArray[np.int32], rank_evalues:
         # those whose E-value is at most the chunk's k-th (ties kept), so that
         # what follows handles about k hits, not a copy of every subject.
         key = rank_evalues[found]
-        np.nan_to_num(key, copy=False, nan=0.0)
         found = found[key <= np.partition(key, k - 1)[k - 1]]
         del key
     all_evalue = np.concatenate([kept.rank_evalue, rank_evalues[found]])
@@ -456,7 +455,6 @@ def search_chunks(query_list: Sequence[tuple[str, str, str]], chunks: Iterable[D
     """Every query against every chunk: the ``k`` best hits of each query,
     ranked with the provisional database size and numbered from 0 at the first
     chunk, and the residues and sequences read."""
-    stats = _statistics()
     options = settings.search_options()
     kept = [_Kept() for _ in query_list]
     db_residues = 0
@@ -467,11 +465,15 @@ def search_chunks(query_list: Sequence[tuple[str, str, str]], chunks: Iterable[D
         for number, (_, _, sequence) in enumerate(query_list):
             scores = search_detailed(sequence, chunk_db, **options).scores
             if settings.with_statistics:
-                _, rank_evalues = stats.bit_scores_and_evalues(
+                # Straight to the core: the search's scores and the chunk's
+                # lengths need none of the public function's checks, which
+                # cost as much as the statistics on a shard's few thousand.
+                _, rank_evalues = _core.statistics(
                     scores, len(sequence), lengths, _PROVISIONAL_RESIDUES, _PROVISIONAL_SEQUENCES,
                     settings.matrix, settings.gap_open, settings.gap_extend)
             else:
-                rank_evalues = np.full(len(scores), np.nan)
+                # No statistics: every E-value ties, and hits rank by score.
+                rank_evalues = np.zeros(len(scores))
             kept[number] = _keep_best(kept[number], settings.k, scores, rank_evalues, chunk_db, db_sequences)
         db_residues += chunk_db.total_residues
         db_sequences += len(chunk_db)
