@@ -177,7 +177,7 @@ def _run_distributed(args: argparse.Namespace, out: TextIO) -> int:
     if args.stage == "python_multiprocessing":
         raise ValueError("the python_multiprocessing stage cannot run inside Dask workers: choose another --stage")
     try:
-        from distributed import Client, LocalCluster
+        from distributed import Client
 
         from . import distributed as swladder_distributed
     except ImportError:
@@ -192,8 +192,7 @@ def _run_distributed(args: argparse.Namespace, out: TextIO) -> int:
         if args.scheduler is not None:
             client = stack.enter_context(Client(args.scheduler))
         else:
-            cluster = stack.enter_context(LocalCluster(n_workers=args.dask_workers, threads_per_worker=1,
-                                                       processes=True))
+            cluster = stack.enter_context(swladder_distributed.local_cluster(args.dask_workers))
             client = stack.enter_context(Client(cluster))
         if client.dashboard_link:
             print(f"{PROG}: Dask dashboard: {client.dashboard_link}", file=sys.stderr, flush=True)

@@ -35,6 +35,7 @@ import uuid
 from typing import Any, Callable, Sequence, Union
 
 try:
+    import dask
     import distributed
 except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError("swladder.distributed needs dask and distributed: pip install 'swladder[dask]'") from error
@@ -45,7 +46,8 @@ from ._fasta import Database
 from ._search import MatrixName
 from ._shards import MANIFEST_NAME, Shard, byte_ranges, manifest_path, read_manifest, write_shards
 
-__all__ = ["DEFAULT_SPLIT_EVERY", "MANIFEST_NAME", "Shard", "hits", "hits_of_records", "shards_of", "submit_hits", "write_shards"]
+__all__ = ["CLUSTER_CONFIG", "DEFAULT_SPLIT_EVERY", "MANIFEST_NAME", "Shard", "hits", "hits_of_records", "local_cluster",
+           "shards_of", "submit_hits", "write_shards"]
 
 DEFAULT_SPLIT_EVERY = 8  # shards (or partial merges) per merge task
 
@@ -60,6 +62,30 @@ class _Partial:
     kept: list[_Kept]
     sequences: int
     residues: int
+
+
+# Dask settings for a cluster that runs these searches (local_cluster's, so
+# the command line's --dask-workers; the README gives them for other
+# clusters). A search task spends its seconds in C++ with the GIL released,
+# where the workers' statistical profiler (Python frames sampled every 10 ms)
+# sees one frame, the call into the core; and the 20 ms health tick of every
+# event loop (scheduler, nannies, workers) wakes each process for nothing.
+# On 2 cores an idle scheduler and 2 workers took 1.7 CPU-seconds in 9 s with
+# Dask's defaults and 0.5 with these: CPU the searching workers lose.
+CLUSTER_CONFIG: dict[str, Any] = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "200ms",
+}
+
+
+def local_cluster(n_workers: int, *, threads_per_worker: int = 1, **options: Any) -> distributed.LocalCluster:
+    """A ``distributed.LocalCluster`` of ``n_workers`` worker processes with
+    CLUSTER_CONFIG (its scheduler and workers keep it, restarted workers
+    too); ``options`` go to LocalCluster. Close it, or use it as a context
+    manager."""
+    with dask.config.set(CLUSTER_CONFIG):
+        return distributed.LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True,
+                                        **options)
 
 
 # --- Tasks (module-level functions: workers import them by name) ------------------------
@@ -167,8 +193,21 @@ def _submit(query_list: list[tuple[str, str, str]], database: ShardSource, clien
                                             key=f"swladder-shards-{token}", pure=False).result()
     # A task, not scattered data: if the worker holding it dies, the scheduler recomputes it.
     queries_future = client.submit(_identity, query_list, key=f"swladder-queries-{token}")
+    # Every search task reads the queries, so the scheduler would send them
+    # all to the worker holding them and leave the rest to take them off it
+    # by work stealing (measured: the second worker's only task started 0.8 s
+    # late). They are dealt round the workers instead, as the align tasks
+    # below are: only a preference, which stealing and a lost worker override.
+    workers = sorted(client.scheduler_info().get("workers", {}))
+
+    def dealt(number: int) -> dict[str, Any]:
+        if not workers:
+            return {}
+        return {"workers": [workers[number % len(workers)]], "allow_other_workers": True}
+
     searches = [
-        client.submit(_search_shard, shard, queries_future, settings, _delay, key=f"swladder-search-{token}-{number}")
+        client.submit(_search_shard, shard, queries_future, settings, _delay, key=f"swladder-search-{token}-{number}",
+                      **dealt(number))
         for number, shard in enumerate(shard_list)
     ]
     level = searches
@@ -183,16 +222,11 @@ def _submit(query_list: list[tuple[str, str, str]], database: ShardSource, clien
     total = level[0]
     batch_count = max(1, min(len(query_list), 2 * threads_on_cluster))
     bounds = [len(query_list) * number // batch_count for number in range(batch_count + 1)]
-    # Every align task reads the one merged result, so the scheduler would
-    # run them all on the worker holding it (a few hundred kilobytes): dealt
-    # round the workers instead, they align at once. Only a preference: a
-    # lost worker's batch runs elsewhere.
-    workers = sorted(client.scheduler_info().get("workers", {})) or [None]
+    # Every align task reads the one merged result (a few hundred
+    # kilobytes): dealt round the workers too, they align at once.
     aligned = [
         client.submit(_align, total, query_list[bounds[number]:bounds[number + 1]], bounds[number], settings,
-                      key=f"swladder-align-{token}-{number}",
-                      workers=None if workers[number % len(workers)] is None else [workers[number % len(workers)]],
-                      allow_other_workers=True)
+                      key=f"swladder-align-{token}-{number}", **dealt(number))
         for number in range(batch_count)
     ]
     result = client.submit(_concatenate, *aligned, key=f"swladder-hits-{token}")

@@ -254,6 +254,27 @@ def test_submit_returns_a_future_and_progress_is_reported(client, one_machine):
     assert seen == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]
 
 
+def test_search_tasks_are_dealt_round_the_workers(client, one_machine):
+    """All search tasks read the one queries task: without a preference the
+    scheduler sends them all to the worker that holds it, and the others
+    wait for work stealing."""
+    from swladder import distributed as swd
+
+    future = swd.submit_hits(str(QUERIES), str(DATABASE), client=client, k=5, shards=4, _delay=1.0)
+
+    def preferences(dask_scheduler):
+        return {str(key): (sorted(ts.worker_restrictions or ()), ts.loose_restrictions)
+                for key, ts in dask_scheduler.tasks.items() if "swladder-search" in str(key)}
+
+    deadline = time.monotonic() + 30
+    while len(searches := client.run_on_scheduler(preferences)) < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)  # submissions reach the scheduler on their own stream
+    assert len(searches) == 4
+    assert all(len(workers) == 1 and loose for workers, loose in searches.values())
+    assert sorted(workers[0] for workers, _ in searches.values()) == sorted(2 * list(client.scheduler_info()["workers"]))
+    assert_same_hits(future.result(timeout=120), one_machine(5))
+
+
 def test_missing_shards_and_gzip_byte_ranges_are_clear_errors(client, shard_dirs, tmp_path):
     from swladder import distributed as swd
 
@@ -316,6 +337,28 @@ def test_a_local_cluster_from_the_command_line(one_machine):
     assert done.returncode == 0, done.stderr
     assert done.stdout == tabular(one_machine(5), DATABASE)
     assert "Dask dashboard" in done.stderr
+
+
+def test_local_cluster_keeps_its_settings_in_every_process():
+    """CLUSTER_CONFIG is set while the cluster starts: its worker processes
+    and its scheduler must keep it after that, and the caller's own Dask
+    settings must be as they were."""
+    require_dask()
+    import dask
+    from distributed import Client
+
+    from swladder import distributed as swd
+
+    before = {name: dask.config.get(name) for name in swd.CLUSTER_CONFIG}
+    assert before != swd.CLUSTER_CONFIG  # Dask's defaults, or the test checks nothing
+    with swd.local_cluster(2, dashboard_address=":0") as cluster, Client(cluster) as dask_client:
+        for name, value in swd.CLUSTER_CONFIG.items():
+            seen = dask_client.run(lambda name=name: dask.config.get(name))
+            assert list(seen.values()) == [value, value], name
+        # The tick is read when each server starts (a private attribute of distributed.core.Server).
+        assert dask_client.run(lambda dask_worker: dask_worker._tick_interval) == dict.fromkeys(seen, 0.2)
+        assert cluster.scheduler._tick_interval == 0.2
+        assert {name: dask.config.get(name) for name in swd.CLUSTER_CONFIG} == before
 
 
 def test_a_worker_killed_mid_search_loses_nothing(client, one_machine):
