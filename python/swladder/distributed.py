@@ -158,11 +158,6 @@ def _identity(value: Any) -> Any:
 # --- The client's side: building the graph -------------------------------------------------
 
 
-def _worker_threads(client: distributed.Client) -> int:
-    workers = client.scheduler_info().get("workers", {})
-    return max(1, sum(int(worker.get("nthreads", 1)) for worker in workers.values()))
-
-
 @dataclasses.dataclass
 class _Submitted:
     result: distributed.Future  # list[QueryHits]
@@ -186,20 +181,23 @@ def _submit(query_list: list[tuple[str, str, str]], database: ShardSource, clien
     split_every = int(split_every)
     if split_every < 2:
         raise ValueError(f"split_every must be at least 2, got {split_every}")
-    threads_on_cluster = _worker_threads(client)
+    # One view of the workers for the whole graph: the default shard count
+    # and align batches by their threads, and the tasks dealt round them.
+    on_cluster = client.scheduler_info().get("workers", {})
+    threads_on_cluster = max(1, sum(int(worker.get("nthreads", 1)) for worker in on_cluster.values()))
+    workers = sorted(on_cluster)
     token = uuid.uuid4().hex
     # The shard list is read where the files are: the client needs no access to them.
     shard_list: list[Shard] = client.submit(shards_of, database, shards, default_ranges=threads_on_cluster,
                                             key=f"swladder-shards-{token}", pure=False).result()
     # A task, not scattered data: if the worker holding it dies, the scheduler recomputes it.
     queries_future = client.submit(_identity, query_list, key=f"swladder-queries-{token}")
+
     # Every search task reads the queries, so the scheduler would send them
     # all to the worker holding them and leave the rest to take them off it
     # by work stealing (measured: the second worker's only task started 0.8 s
     # late). They are dealt round the workers instead, as the align tasks
     # below are: only a preference, which stealing and a lost worker override.
-    workers = sorted(client.scheduler_info().get("workers", {}))
-
     def dealt(number: int) -> dict[str, Any]:
         if not workers:
             return {}
