@@ -61,11 +61,23 @@ Database Database::from_pairs(const std::vector<std::pair<std::string, std::stri
   return db;
 }
 
-std::vector<std::uint32_t> Database::longest_first() const {
-  std::vector<std::uint32_t> order(size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return length(a) > length(b); });
-  return order;
+LengthOrder& LengthOrder::operator=(const LengthOrder& other) {
+  if (this != &other) {
+    std::shared_ptr<const Sorted> sorted = other.cached();
+    std::lock_guard lock(mutex_);
+    cached_ = std::move(sorted);
+  }
+  return *this;
+}
+
+std::shared_ptr<const std::vector<std::uint32_t>> Database::longest_first() const {
+  return longest_first_.get(size(), total_residues(), [this] {
+    std::vector<std::uint32_t> order(size());
+    std::iota(order.begin(), order.end(), 0u);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return length(a) > length(b); });
+    return order;
+  });
 }
 
 Database Database::prefix(std::size_t n) const {

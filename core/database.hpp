@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -17,6 +19,43 @@
 #include "fasta.hpp"
 
 namespace swl {
+
+// The longest-first order of a Database, sorted on first use and kept: a
+// search sorts no more than once per database, not once per query (16,598
+// records take about a millisecond). Safe to read from several threads at
+// once; a copy shares the sorted order. It knows the record count and residue
+// total it was sorted for, so a database that has grown since sorts again.
+class LengthOrder {
+ public:
+  using Order = std::vector<std::uint32_t>;
+  LengthOrder() = default;
+  LengthOrder(const LengthOrder& other) : cached_(other.cached()) {}
+  LengthOrder& operator=(const LengthOrder& other);
+
+  // The order for a database of `records` records and `residues` residues;
+  // `sort` makes it when none fits.
+  template <class Sort>
+  std::shared_ptr<const Order> get(std::size_t records, std::size_t residues, Sort sort) const {
+    std::lock_guard lock(mutex_);
+    if (cached_ == nullptr || cached_->records != records || cached_->residues != residues) {
+      cached_ = std::make_shared<const Sorted>(Sorted{sort(), records, residues});
+    }
+    return {cached_, &cached_->order};
+  }
+
+ private:
+  struct Sorted {
+    Order order;
+    std::size_t records;
+    std::size_t residues;
+  };
+  std::shared_ptr<const Sorted> cached() const {
+    std::lock_guard lock(mutex_);
+    return cached_;
+  }
+  mutable std::mutex mutex_;
+  mutable std::shared_ptr<const Sorted> cached_;
+};
 
 class Database {
  public:
@@ -56,7 +95,8 @@ class Database {
 
   // Indices ordered by length, longest first (ties in input order): the order
   // that balances threads and lets inter-sequence kernels pack similar lengths.
-  std::vector<std::uint32_t> longest_first() const;
+  // Sorted once and kept (LengthOrder).
+  std::shared_ptr<const std::vector<std::uint32_t>> longest_first() const;
 
   // The first n records (deterministic slices for slow rungs).
   Database prefix(std::size_t n) const;
@@ -74,6 +114,7 @@ class Database {
   std::vector<std::size_t> title_offsets_;  // title i is titles_[title_offsets_[i], title_offsets_[i + 1])
   std::vector<std::size_t> name_ends_;      // the name of record i ends at titles_[name_ends_[i]]
   std::size_t max_length_ = 0;
+  LengthOrder longest_first_;
 };
 
 // Some records of a Database, by index and in the order given, without

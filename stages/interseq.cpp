@@ -143,10 +143,10 @@ class InterseqStage final : public KernelFamilyStage {
     const int threads = options.threads;
     SearchResult result;
     result.scores.assign(db.size(), 0);
-    const std::vector<std::uint32_t> order = db.longest_first();
+    const auto order = db.longest_first();
     std::vector<std::uint32_t> subjects;
-    subjects.reserve(order.size());
-    for (const std::uint32_t index : order) {
+    subjects.reserve(order->size());
+    for (const std::uint32_t index : *order) {
       if (db.length(index) > 0) subjects.push_back(index);  // an empty subject scores 0
     }
 

@@ -90,11 +90,11 @@ class OpenmpStage final : public KernelFamilyStage {
   SearchResult run(std::span<const std::uint8_t> query, const Database& db, const Scoring& scoring,
                    const RunOptions& options) const override {
     const kernels::Level level = level_of(options.kernel);
-    const std::vector<std::uint32_t> order = db.longest_first();
+    const auto order = db.longest_first();
     SearchResult result;
     result.scores.resize(db.size());
     const StripedOutcome outcome =
-        striped_in_threads(query, scoring, level, DatabaseView(db, order), options.threads, result.scores,
+        striped_in_threads(query, scoring, level, DatabaseView(db, *order), options.threads, result.scores,
                            options.cancel);
     result.threads = outcome.threads;
     result.rescored = outcome.widened;

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "error_of.hpp"
@@ -103,7 +104,7 @@ TEST(Database, KeepsEveryRecordInOrderWithLengths) {
   EXPECT_EQ(db.length(1), 0u);
   EXPECT_EQ(db.total_residues(), 8u);
   EXPECT_EQ(db.max_length(), 5u);
-  EXPECT_EQ(db.longest_first(), (std::vector<std::uint32_t>{2, 0, 1}));
+  EXPECT_EQ(*db.longest_first(), (std::vector<std::uint32_t>{2, 0, 1}));
   EXPECT_EQ(db.prefix(2).size(), 2u);
   EXPECT_EQ(db.prefix(2).total_residues(), 3u);
   const std::vector<std::uint32_t> picked = {2, 0};
@@ -116,6 +117,36 @@ TEST(Database, KeepsEveryRecordInOrderWithLengths) {
   ASSERT_EQ(all.size(), 3u);
   EXPECT_EQ(all.index(2), 2u);
   EXPECT_EQ(all.length(1), 0u);
+}
+
+// Sorted once per database, not per search: the same order object until a
+// record is added, and then the new record takes its place in it. Several
+// threads asking at once share one sort.
+TEST(Database, LongestFirstIsSortedOnceAndFollowsAddedRecords) {
+  Database db;
+  db.add("short", "AC");
+  db.add("long", "ACDEF");
+  const auto first = db.longest_first();
+  EXPECT_EQ(db.longest_first(), first);
+  EXPECT_EQ(*first, (std::vector<std::uint32_t>{1, 0}));
+  const Database copy = db;
+  EXPECT_EQ(copy.longest_first(), first);
+
+  db.add("longest", "ACDEFGH");
+  EXPECT_EQ(*db.longest_first(), (std::vector<std::uint32_t>{2, 1, 0}));
+  EXPECT_EQ(*first, (std::vector<std::uint32_t>{1, 0}));  // what a search already holds stays valid
+  EXPECT_EQ(*copy.longest_first(), (std::vector<std::uint32_t>{1, 0}));
+
+  Database fresh;
+  for (int i = 0; i < 200; ++i) fresh.add(std::to_string(i), std::string(1 + (i * 37) % 50, 'A'));
+  std::vector<std::shared_ptr<const std::vector<std::uint32_t>>> seen(4);
+  std::vector<std::thread> threads;
+  for (auto& slot : seen) threads.emplace_back([&fresh, &slot] { slot = fresh.longest_first(); });
+  for (auto& thread : threads) thread.join();
+  for (const auto& order : seen) EXPECT_EQ(order, seen.front());
+  ASSERT_EQ(seen.front()->size(), 200u);
+  EXPECT_TRUE(std::is_sorted(seen.front()->begin(), seen.front()->end(),
+                             [&](std::uint32_t a, std::uint32_t b) { return fresh.length(a) > fresh.length(b); }));
 }
 
 TEST(Fasta, LoneCarriageReturnsEndLinesAndCrlfStillWorks) {
