@@ -6,6 +6,7 @@
 #include <cmath>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "errors.hpp"
 
@@ -197,32 +198,66 @@ double bit_score(const KarlinAltschul& parameters, int score) {
 
 double evalue(const KarlinAltschul& parameters, int score, std::size_t query_length, std::size_t subject_length,
               std::size_t db_residues, std::size_t db_sequences) {
-  if (subject_length > db_residues) {
-    throw InputError("E-value: the subject (" + std::to_string(subject_length) +
-                     " residues) is longer than the whole database (" + std::to_string(db_residues) + " residues)");
-  }
+  return QueryStatistics(parameters, query_length, db_residues, db_sequences).evalue(score, subject_length);
+}
+
+namespace {
+// Scores up to this keep their terms; the rare higher one is worked out alone.
+constexpr int kCachedScores = 4096;
+}  // namespace
+
+QueryStatistics::QueryStatistics(const KarlinAltschul& parameters, std::size_t query_length,
+                                 std::size_t db_residues, std::size_t db_sequences)
+    : parameters_(parameters),
+      query_length_(static_cast<double>(query_length)),
+      db_residues_(db_residues),
+      database_(static_cast<double>(std::max<std::size_t>(db_residues, 1))) {
   if (db_sequences == 0) {
     throw InputError("E-value: the database has no sequences, so no subject can belong to it");
   }
-  const double y = score;
-  const double m = static_cast<double>(query_length);
-  const double n = static_cast<double>(std::max<std::size_t>(subject_length, 1));
-  const double database = static_cast<double>(std::max<std::size_t>(db_residues, 1));
-  const double lambda = parameters.lambda;
+}
 
+const QueryStatistics::ScoreTerms& QueryStatistics::terms(int score) {
+  const bool cached = score >= 0 && score < kCachedScores;
+  if (cached) {
+    if (known_.empty()) {
+      by_score_.resize(kCachedScores);
+      known_.assign(kCachedScores, false);
+    }
+    if (known_[static_cast<std::size_t>(score)]) return by_score_[static_cast<std::size_t>(score)];
+  }
+  ScoreTerms& t = cached ? by_score_[static_cast<std::size_t>(score)] : other_;
+  const double y = score;
+  const double lambda = parameters_.lambda;
+  t.bits = swl::bit_score(parameters_, score);
   // Length of an alignment of score y: mean a y + b, variance alpha_v y +
   // beta_v, floored where the linear fit fails for small scores; the same
   // for both sequences, as the matrices are symmetric.
-  const double mean = parameters.alpha * y + parameters.b;
-  const double variance = std::max(2.0 * parameters.alpha_v / lambda, parameters.alpha_v * y + parameters.beta_v);
-  const EdgeTerm query = edge_term(m, mean, variance);
-  const EdgeTerm subject = edge_term(n, mean, variance);
-  const double covariance = std::max(2.0 * parameters.sigma / lambda, parameters.sigma * y + parameters.tau);
-  const double area = query.room * subject.room + covariance * query.probability * subject.probability;
+  t.mean = parameters_.alpha * y + parameters_.b;
+  t.variance = std::max(2.0 * parameters_.alpha_v / lambda, parameters_.alpha_v * y + parameters_.beta_v);
+  const EdgeTerm query = edge_term(query_length_, t.mean, t.variance);
+  t.query_room = query.room;
+  t.query_probability = query.probability;
+  t.covariance = std::max(2.0 * parameters_.sigma / lambda, parameters_.sigma * y + parameters_.tau);
+  t.decay = std::exp(-lambda * y);
+  if (cached) known_[static_cast<std::size_t>(score)] = true;
+  return t;
+}
 
+double QueryStatistics::bit_score(int score) { return terms(score).bits; }
+
+double QueryStatistics::evalue(int score, std::size_t subject_length) {
+  if (subject_length > db_residues_) {
+    throw InputError("E-value: the subject (" + std::to_string(subject_length) +
+                     " residues) is longer than the whole database (" + std::to_string(db_residues_) + " residues)");
+  }
+  const ScoreTerms& t = terms(score);
+  const double n = static_cast<double>(std::max<std::size_t>(subject_length, 1));
+  const EdgeTerm subject = edge_term(n, t.mean, t.variance);
+  const double area = t.query_room * subject.room + t.covariance * t.query_probability * subject.probability;
   // The pair's expectation, scaled to the whole database as blastp scales
   // it: by how many subjects of this length the database's residues make.
-  return area * parameters.K * std::exp(-lambda * y) * (database / n);
+  return area * parameters_.K * t.decay * (database_ / n);
 }
 
 }  // namespace swl

@@ -70,4 +70,40 @@ double bit_score(const KarlinAltschul& parameters, int score);
 double evalue(const KarlinAltschul& parameters, int score, std::size_t query_length, std::size_t subject_length,
               std::size_t db_residues, std::size_t db_sequences);
 
+// bit_score() and evalue() for every subject of one query's search, the same
+// numbers to the last bit. Most of an E-value depends on the score alone (the
+// alignment length's distribution, the query's edge term, exp(-lambda S)),
+// and a search's scores repeat: most are small. Those terms are worked out
+// once per distinct score, leaving the subject's own edge term per subject.
+// The sizes are checked once, as evalue() checks them.
+class QueryStatistics {
+ public:
+  QueryStatistics(const KarlinAltschul& parameters, std::size_t query_length, std::size_t db_residues,
+                  std::size_t db_sequences);
+  double bit_score(int score);
+  double evalue(int score, std::size_t subject_length);
+
+  // What depends on the score (and the query) alone.
+  struct ScoreTerms {
+    double bits;
+    double mean;
+    double variance;
+    double covariance;
+    double query_room;
+    double query_probability;
+    double decay;  // exp(-lambda S)
+  };
+
+ private:
+  const ScoreTerms& terms(int score);
+
+  KarlinAltschul parameters_;
+  double query_length_;
+  std::size_t db_residues_;
+  double database_;
+  std::vector<ScoreTerms> by_score_;  // for scores 0 .. kCachedScores - 1, filled as met
+  std::vector<bool> known_;
+  ScoreTerms other_{};  // a score outside the cache, worked out each time
+};
+
 }  // namespace swl

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <tuple>
 
 #include "error_of.hpp"
 
@@ -151,6 +152,36 @@ TEST(Statistics, EvaluesMatchWhatBlastpPrinted) {
       EXPECT_NEAR(bits, hit.printed_bit_score, 0.05);
     }
   }
+}
+
+// One query's statistics keep each score's terms: whatever order the scores
+// come in, repeated or not, inside the kept range or past it, every E-value
+// and bit score is the one worked out afresh for that pair, to the last bit.
+TEST(Statistics, QueryStatisticsGiveEachPairsOwnNumbers) {
+  for (const auto& [matrix, open, extend] : {std::tuple{"BLOSUM62", 11, 1}, std::tuple{"BLOSUM45", 14, 2}}) {
+    const auto p = karlin_altschul(matrix, open, extend);
+    ASSERT_TRUE(p);
+    QueryStatistics query(*p, 436, kSampleResidues, kSampleSequences);
+    std::uint32_t state = 12345;
+    for (int k = 0; k < 3000; ++k) {
+      state = state * 1664525u + 1013904223u;
+      const int score = k % 3 == 0 ? static_cast<int>(state >> 20) : static_cast<int>((state >> 8) % 300);
+      const std::size_t length = 1 + (state >> 4) % 5000;
+      ASSERT_EQ(query.evalue(score, length), evalue(*p, score, 436, length, kSampleResidues, kSampleSequences))
+          << matrix << " score " << score << " length " << length;
+      ASSERT_EQ(query.bit_score(score), bit_score(*p, score)) << score;
+    }
+  }
+}
+
+TEST(Statistics, QueryStatisticsCheckTheSizesAsEvalueDoes) {
+  const auto p = karlin_altschul("BLOSUM62", 11, 1);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(error_of([&] { QueryStatistics(*p, 100, 1000, 0); }),
+            "E-value: the database has no sequences, so no subject can belong to it");
+  QueryStatistics query(*p, 100, 1000, 3);
+  EXPECT_EQ(error_of([&] { query.evalue(50, 1001); }),
+            "E-value: the subject (1001 residues) is longer than the whole database (1000 residues)");
 }
 
 TEST(Statistics, EvalueIsBlastpsSpougeCorrectionNotThePlainFormula) {

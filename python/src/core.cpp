@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -429,6 +430,7 @@ py::tuple statistics(const py::array_t<std::int32_t, py::array::c_style>& scores
   double* bits = bit_scores.mutable_data();
   double* expect = evalues.mutable_data();
   const auto fill = [&] {
+    std::optional<swl::QueryStatistics> statistics;
     for (std::size_t i = 0; i < count; ++i) {
       if (length[i] < 0) {
         throw swl::InputError("statistics: subject_lengths[" + std::to_string(i) + "] is negative (" +
@@ -438,8 +440,9 @@ py::tuple statistics(const py::array_t<std::int32_t, py::array::c_style>& scores
         bits[i] = expect[i] = std::numeric_limits<double>::quiet_NaN();
         continue;
       }
-      bits[i] = swl::bit_score(*parameters, score[i]);
-      expect[i] = swl::evalue(*parameters, score[i], query, static_cast<std::size_t>(length[i]), residues, sequences);
+      if (!statistics) statistics.emplace(*parameters, query, residues, sequences);
+      bits[i] = statistics->bit_score(score[i]);
+      expect[i] = statistics->evalue(score[i], static_cast<std::size_t>(length[i]));
     }
   };
   // A few exp() per hit: worth letting other threads run only for big arrays.
