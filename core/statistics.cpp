@@ -220,11 +220,14 @@ QueryStatistics::QueryStatistics(const KarlinAltschul& parameters, std::size_t q
 const QueryStatistics::ScoreTerms& QueryStatistics::terms(int score) {
   const bool cached = score >= 0 && score < kCachedScores;
   if (cached) {
-    if (known_.empty()) {
-      by_score_.resize(kCachedScores);
-      known_.assign(kCachedScores, false);
+    const auto index = static_cast<std::size_t>(score);
+    if (index >= known_.size()) {
+      // Doubling keeps the growth cheap, and a single evalue() small.
+      const std::size_t size = std::min<std::size_t>(kCachedScores, std::max(index + 1, 2 * known_.size()));
+      by_score_.resize(size);
+      known_.resize(size, false);
     }
-    if (known_[static_cast<std::size_t>(score)]) return by_score_[static_cast<std::size_t>(score)];
+    if (known_[index]) return by_score_[index];
   }
   ScoreTerms& t = cached ? by_score_[static_cast<std::size_t>(score)] : other_;
   const double y = score;

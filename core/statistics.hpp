@@ -83,6 +83,7 @@ class QueryStatistics {
   double bit_score(int score);
   double evalue(int score, std::size_t subject_length);
 
+ private:
   // What depends on the score (and the query) alone.
   struct ScoreTerms {
     double bits;
@@ -93,15 +94,14 @@ class QueryStatistics {
     double query_probability;
     double decay;  // exp(-lambda S)
   };
-
- private:
+  // Valid until the next call.
   const ScoreTerms& terms(int score);
 
   KarlinAltschul parameters_;
   double query_length_;
   std::size_t db_residues_;
   double database_;
-  std::vector<ScoreTerms> by_score_;  // for scores 0 .. kCachedScores - 1, filled as met
+  std::vector<ScoreTerms> by_score_;  // by score, grown up to the highest met (at most kCachedScores)
   std::vector<bool> known_;
   ScoreTerms other_{};  // a score outside the cache, worked out each time
 };
