@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <type_traits>
 
 #include "alphabet.hpp"
 
@@ -61,7 +62,10 @@ Database Database::from_pairs(const std::vector<std::pair<std::string, std::stri
   return db;
 }
 
-LengthOrder& LengthOrder::operator=(const LengthOrder& other) {
+static_assert(std::is_nothrow_move_constructible_v<Database> && std::is_nothrow_move_assignable_v<Database>,
+              "a Database moves, never copies, when a vector of them grows");
+
+LengthOrder& LengthOrder::operator=(const LengthOrder& other) noexcept {
   if (this != &other) {
     std::shared_ptr<const Sorted> sorted = other.cached();
     std::lock_guard lock(mutex_);

@@ -29,8 +29,9 @@ class LengthOrder {
  public:
   using Order = std::vector<std::uint32_t>;
   LengthOrder() = default;
-  LengthOrder(const LengthOrder& other) : cached_(other.cached()) {}
-  LengthOrder& operator=(const LengthOrder& other);
+  // noexcept, so that a Database still moves without copying (in a vector).
+  LengthOrder(const LengthOrder& other) noexcept : cached_(other.cached()) {}
+  LengthOrder& operator=(const LengthOrder& other) noexcept;
 
   // The order for a database of `records` records and `residues` residues;
   // `sort` makes it when none fits.
