@@ -253,10 +253,17 @@ void search(const Job& job, const Scratch& s) {
       for (int c = 0; c < kColumns; ++c) columns[c] = Ops::column_from_bytes(codes + c * kLanes);
     }
     Vec* profile = reinterpret_cast<Vec*>(s.profile);
-    for (int k = 0; k < job.letter_count; ++k) {
-      const std::uint8_t letter = job.letters[k];
-      const std::uint8_t* row = job.rows + letter * simd::kRowBytes;
-      for (int c = 0; c < kColumns; ++c) Ops::store(profile + letter * kColumns + c, Ops::lookup(row, columns[c]));
+    // Each letter's row loaded once for all columns, and the job's fields
+    // read once: the profile's stores might alias them all, so the compiler
+    // would reload them per column and per letter.
+    const std::uint8_t* letters = job.letters;
+    const std::uint8_t* rows = job.rows;
+    const int letter_count = job.letter_count;
+    for (int k = 0; k < letter_count; ++k) {
+      const std::size_t letter = letters[k];
+      const typename Ops::Row row = Ops::row(rows + letter * simd::kRowBytes);
+      Vec* scores = profile + letter * kColumns;
+      for (int c = 0; c < kColumns; ++c) Ops::store(scores + c, Ops::lookup(row, columns[c]));
     }
 
     if (reset) {

@@ -34,9 +34,11 @@
 //                            (one Chunk per lane, residue codes 0..31 in its
 //                            bytes, first residue lowest) as kChunk Columns
 //   column_from_bytes(codes) one Column from kLanes residue codes
-//   lookup(row, column)      the score of one query letter against each lane's
-//                            residue in that column
-// `row` points at that letter's row of the score-row table (below).
+//   Row, row(bytes)          one query letter's row of the score-row table
+//                            (below), `bytes` pointing at it, loaded once
+//                            for all the columns of a pass
+//   lookup(row, column)      that letter's score against each lane's residue
+//                            in that column
 #pragma once
 
 #if !defined(SWL_ISA_LEVEL)
@@ -147,7 +149,9 @@ struct Ops8 : Arith8 {
   }
   // VBMI's byte permute indexes 64 table bytes with the low 6 bits of each
   // code: one instruction looks up 64 lanes.
-  static Vec lookup(const std::uint8_t* row, Column column) { return permute_bytes(column, _mm512_load_si512(row)); }
+  using Row = __m512i;
+  static Row row(const std::uint8_t* bytes) { return _mm512_load_si512(bytes); }
+  static Vec lookup(Row row, Column column) { return permute_bytes(column, row); }
 };
 #else
 // AVX-512BW without VBMI (Skylake-SP, Cascade Lake): no byte permute across
@@ -173,14 +177,19 @@ struct Ops8 : Arith8 {
     transpose_chunks<kLanes>(chunks, columns);
     for (int c = 0; c < kChunk; ++c) out[c] = column_from_bytes(columns + c * kLanes);
   }
-  static Vec lookup(const std::uint8_t* row, const Column& column) {
+  struct Row {
+    __m512i low;   // entries 0..15 in every 128-bit block
+    __m512i high;  // entries 16..31
+  };
+  static Row row(const std::uint8_t* bytes) {
     // Zero-masking with a full mask: GCC 12 warns about the plain form's undefined pass-through.
     const __mmask16 all = ~__mmask16{0};
-    const __m512i low = _mm512_maskz_broadcast_i32x4(all, _mm_load_si128(reinterpret_cast<const __m128i*>(row)));
-    const __m512i high =
-        _mm512_maskz_broadcast_i32x4(all, _mm_load_si128(reinterpret_cast<const __m128i*>(row + 16)));
-    return _mm512_mask_blend_epi8(column.high, _mm512_shuffle_epi8(low, column.codes),
-                                  _mm512_shuffle_epi8(high, column.codes));
+    return {_mm512_maskz_broadcast_i32x4(all, _mm_load_si128(reinterpret_cast<const __m128i*>(bytes))),
+            _mm512_maskz_broadcast_i32x4(all, _mm_load_si128(reinterpret_cast<const __m128i*>(bytes + 16)))};
+  }
+  static Vec lookup(const Row& row, const Column& column) {
+    return _mm512_mask_blend_epi8(column.high, _mm512_shuffle_epi8(row.low, column.codes),
+                                  _mm512_shuffle_epi8(row.high, column.codes));
   }
 };
 #endif
@@ -213,9 +222,9 @@ struct Ops16 {
     for (int c = 0; c < kChunk; ++c) out[c] = column_from_bytes(columns + c * kLanes);
   }
   // 32 int16 entries fill one register, indexed by the low 5 bits.
-  static Vec lookup(const std::uint8_t* row, Column column) {
-    return _mm512_permutexvar_epi16(column, _mm512_load_si512(row + kRow16Offset));
-  }
+  using Row = __m512i;
+  static Row row(const std::uint8_t* bytes) { return _mm512_load_si512(bytes + kRow16Offset); }
+  static Vec lookup(Row row, Column column) { return _mm512_permutexvar_epi16(column, row); }
 };
 
 #elif defined(__AVX2__)
@@ -269,10 +278,16 @@ struct Ops8 {
                               _mm256_permute2x128_si256(t0, t2, 0x31), _mm256_permute2x128_si256(t1, t3, 0x31)};
     for (int c = 0; c < kChunk; ++c) out[c] = {codes[c], _mm256_slli_epi16(codes[c], 3)};
   }
-  static Vec lookup(const std::uint8_t* row, const Column& column) {
-    const __m256i low = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(row)));
-    const __m256i high = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(row + 16)));
-    return _mm256_blendv_epi8(_mm256_shuffle_epi8(low, column.codes), _mm256_shuffle_epi8(high, column.codes),
+  struct Row {
+    __m256i low;   // entries 0..15 in both halves
+    __m256i high;  // entries 16..31
+  };
+  static Row row(const std::uint8_t* bytes) {
+    return {_mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(bytes))),
+            _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(bytes + 16)))};
+  }
+  static Vec lookup(const Row& row, const Column& column) {
+    return _mm256_blendv_epi8(_mm256_shuffle_epi8(row.low, column.codes), _mm256_shuffle_epi8(row.high, column.codes),
                               column.high);
   }
 };
@@ -309,11 +324,17 @@ struct Ops16 {
   }
   // Looks up the int8 row and widens: the entries fit 8 bits, and the int16
   // row would need a 32-entry word permute that AVX2 lacks.
-  static Vec lookup(const std::uint8_t* row, const Column& column) {
-    const __m128i low = _mm_load_si128(reinterpret_cast<const __m128i*>(row));
-    const __m128i high = _mm_load_si128(reinterpret_cast<const __m128i*>(row + 16));
-    return _mm256_cvtepi8_epi16(
-        _mm_blendv_epi8(_mm_shuffle_epi8(low, column.codes), _mm_shuffle_epi8(high, column.codes), column.high));
+  struct Row {
+    __m128i low;   // entries 0..15
+    __m128i high;  // entries 16..31
+  };
+  static Row row(const std::uint8_t* bytes) {
+    return {_mm_load_si128(reinterpret_cast<const __m128i*>(bytes)),
+            _mm_load_si128(reinterpret_cast<const __m128i*>(bytes + 16))};
+  }
+  static Vec lookup(const Row& row, const Column& column) {
+    return _mm256_cvtepi8_epi16(_mm_blendv_epi8(_mm_shuffle_epi8(row.low, column.codes),
+                                                _mm_shuffle_epi8(row.high, column.codes), column.high));
   }
 };
 
