@@ -198,7 +198,9 @@ double bit_score(const KarlinAltschul& parameters, int score) {
 
 double evalue(const KarlinAltschul& parameters, int score, std::size_t query_length, std::size_t subject_length,
               std::size_t db_residues, std::size_t db_sequences) {
-  return QueryStatistics(parameters, query_length, db_residues, db_sequences).evalue(score, subject_length);
+  // One pair: the score's terms worked out and used once, none kept.
+  const QueryStatistics pair(parameters, query_length, db_residues, db_sequences);
+  return pair.expectation(pair.compute(score), subject_length);
 }
 
 namespace {
@@ -217,19 +219,8 @@ QueryStatistics::QueryStatistics(const KarlinAltschul& parameters, std::size_t q
   }
 }
 
-const QueryStatistics::ScoreTerms& QueryStatistics::terms(int score) {
-  const bool cached = score >= 0 && score < kCachedScores;
-  if (cached) {
-    const auto index = static_cast<std::size_t>(score);
-    if (index >= known_.size()) {
-      // Doubling keeps the growth cheap, and a single evalue() small.
-      const std::size_t size = std::min<std::size_t>(kCachedScores, std::max(index + 1, 2 * known_.size()));
-      by_score_.resize(size);
-      known_.resize(size, false);
-    }
-    if (known_[index]) return by_score_[index];
-  }
-  ScoreTerms& t = cached ? by_score_[static_cast<std::size_t>(score)] : other_;
+QueryStatistics::ScoreTerms QueryStatistics::compute(int score) const {
+  ScoreTerms t;
   const double y = score;
   const double lambda = parameters_.lambda;
   t.bits = swl::bit_score(parameters_, score);
@@ -243,18 +234,36 @@ const QueryStatistics::ScoreTerms& QueryStatistics::terms(int score) {
   t.query_probability = query.probability;
   t.covariance = std::max(2.0 * parameters_.sigma / lambda, parameters_.sigma * y + parameters_.tau);
   t.decay = std::exp(-lambda * y);
-  if (cached) known_[static_cast<std::size_t>(score)] = true;
   return t;
+}
+
+const QueryStatistics::ScoreTerms& QueryStatistics::terms(int score) {
+  if (score < 0 || score >= kCachedScores) return other_ = compute(score);
+  const auto index = static_cast<std::size_t>(score);
+  if (index >= known_.size()) {
+    // Doubling keeps the growth cheap; most scores of a search are small.
+    const std::size_t size = std::min<std::size_t>(kCachedScores, std::max(index + 1, 2 * known_.size()));
+    by_score_.resize(size);
+    known_.resize(size, false);
+  }
+  if (!known_[index]) {
+    by_score_[index] = compute(score);
+    known_[index] = true;
+  }
+  return by_score_[index];
 }
 
 double QueryStatistics::bit_score(int score) { return terms(score).bits; }
 
 double QueryStatistics::evalue(int score, std::size_t subject_length) {
+  return expectation(terms(score), subject_length);
+}
+
+double QueryStatistics::expectation(const ScoreTerms& t, std::size_t subject_length) const {
   if (subject_length > db_residues_) {
     throw InputError("E-value: the subject (" + std::to_string(subject_length) +
                      " residues) is longer than the whole database (" + std::to_string(db_residues_) + " residues)");
   }
-  const ScoreTerms& t = terms(score);
   const double n = static_cast<double>(std::max<std::size_t>(subject_length, 1));
   const EdgeTerm subject = edge_term(n, t.mean, t.variance);
   const double area = t.query_room * subject.room + t.covariance * t.query_probability * subject.probability;

@@ -94,8 +94,13 @@ class QueryStatistics {
     double query_probability;
     double decay;  // exp(-lambda S)
   };
-  // Valid until the next call.
+  friend double evalue(const KarlinAltschul& parameters, int score, std::size_t query_length,
+                       std::size_t subject_length, std::size_t db_residues, std::size_t db_sequences);
+  ScoreTerms compute(int score) const;
+  // compute(score), kept for the next time the score comes; valid until the next call.
   const ScoreTerms& terms(int score);
+  // The E-value of a subject of this length, from its score's terms.
+  double expectation(const ScoreTerms& terms, std::size_t subject_length) const;
 
   KarlinAltschul parameters_;
   double query_length_;
