@@ -109,7 +109,7 @@ class Database {
   void append(std::string_view name, std::span<const std::uint8_t> codes, std::string_view description);
   void append_title(std::string_view name, std::string_view description);
 
-  std::vector<std::uint8_t> residues_;  // always followed by kTailPadding bytes
+  ResidueBuffer residues_;  // always followed by kTailPadding bytes
   std::vector<std::size_t> offsets_;    // record i is residues_[offsets_[i], offsets_[i + 1])
   std::string titles_;                  // every record's title, back to back
   std::vector<std::size_t> title_offsets_;  // title i is titles_[title_offsets_[i], title_offsets_[i + 1])

@@ -111,10 +111,10 @@ void FastaParser::reserve(std::size_t residues) {
   residues_.reserve(residues + Database::kTailPadding);
 }
 
-void FastaParser::restart_after_take(std::vector<std::uint8_t>& residues, std::string& titles) {
+void FastaParser::restart_after_take(ResidueBuffer& residues, std::string& titles) {
   const std::size_t residue_end = offsets_.back();
   const std::size_t title_end = title_offsets_.back();
-  std::vector<std::uint8_t> open_residues;
+  ResidueBuffer open_residues;
   open_residues.reserve(std::max(reserve_ + Database::kTailPadding, residues_.size() - residue_end));
   open_residues.assign(residues_.begin() + static_cast<std::ptrdiff_t>(residue_end), residues_.end());
   std::string open_title(titles_, title_end);
@@ -141,7 +141,7 @@ std::vector<FastaRecord> FastaParser::take_records() {
     out[i].description.assign(fasta_description(title, name_ends_[i] - title_offsets_[i]));
     out[i].sequence.assign(reinterpret_cast<const char*>(residues_.data()) + offsets_[i], offsets_[i + 1] - offsets_[i]);
   }
-  std::vector<std::uint8_t> residues;
+  ResidueBuffer residues;
   std::string titles_taken;
   restart_after_take(residues, titles_taken);
   return out;

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "residue_buffer.hpp"
+
 namespace swl {
 
 struct FastaRecord {
@@ -67,7 +69,7 @@ class FastaParser {
   void parse_line(std::string_view line);
   void close_record();
   // Drops the complete records, keeping the open one at the start of fresh buffers.
-  void restart_after_take(std::vector<std::uint8_t>& residues, std::string& titles);
+  void restart_after_take(ResidueBuffer& residues, std::string& titles);
 
   std::string source_;
   Keep keep_;
@@ -79,7 +81,7 @@ class FastaParser {
   std::size_t record_line_ = 0;
   std::size_t reserve_ = 0;
   // The complete records, then the open one (whose offsets are not pushed yet).
-  std::vector<std::uint8_t> residues_;
+  ResidueBuffer residues_;
   std::vector<std::size_t> offsets_{0};
   std::string titles_;
   std::vector<std::size_t> title_offsets_{0};
