@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -15,6 +16,7 @@
 #include "database.hpp"
 #include "errors.hpp"
 #include "fasta.hpp"
+#include "residue_buffer.hpp"
 
 namespace swl {
 namespace {
@@ -117,6 +119,48 @@ TEST(Database, KeepsEveryRecordInOrderWithLengths) {
   ASSERT_EQ(all.size(), 3u);
   EXPECT_EQ(all.index(2), 2u);
   EXPECT_EQ(all.length(1), 0u);
+}
+
+// Residue buffers of 2 MiB and more start on a 2 MiB boundary (huge-page
+// advice covers whole huge pages), however the database was built: added
+// record by record, or parsed and taken from a parser, with and without a
+// reserve. Small ones are ordinary allocations. The residues read back as
+// written either way.
+TEST(Database, LargeResidueBuffersAreHugePageAligned) {
+  constexpr std::size_t kHuge = HugePageAllocator<std::uint8_t>::kHugePage;
+  const auto aligned = [](const Database& db) {
+    return reinterpret_cast<std::uintptr_t>(db.sequence(0).data()) % kHuge == 0;
+  };
+  std::string big(3 * kHuge / 2, 'A');
+  big.front() = 'W';
+  big.back() = 'Y';
+  const std::vector<std::uint8_t> codes = encode(big);
+
+  Database added;
+  added.add("big", big);
+  added.add("small", "CW");
+  EXPECT_TRUE(aligned(added));
+  EXPECT_TRUE(std::ranges::equal(added.sequence(0), codes));
+  EXPECT_TRUE(std::ranges::equal(added.sequence(1), encode("CW")));
+
+  for (const std::size_t reserve : {std::size_t{0}, big.size() + 16}) {
+    FastaParser parser("x.fa", FastaParser::Keep::codes);
+    if (reserve > 0) parser.reserve(reserve);
+    parser.feed(">big\n");
+    for (std::size_t i = 0; i < big.size(); i += 4096) parser.feed(std::string_view(big).substr(i, 4096));
+    parser.feed("\n>small\nCW\n");
+    parser.finish();
+    const Database parsed = parser.take_database();
+    EXPECT_TRUE(aligned(parsed)) << "reserve " << reserve;
+    EXPECT_TRUE(std::ranges::equal(parsed.sequence(0), codes));
+    EXPECT_TRUE(std::ranges::equal(parsed.sequence(1), encode("CW")));
+  }
+
+  HugePageAllocator<std::uint8_t> allocator;
+  std::uint8_t* small = allocator.allocate(100);
+  small[99] = 7;
+  EXPECT_EQ(small[99], 7);
+  allocator.deallocate(small, 100);
 }
 
 // Sorted once per database, not per search: the same order object until a
