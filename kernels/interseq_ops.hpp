@@ -34,6 +34,10 @@
 //                            (one Chunk per lane, residue codes 0..31 in its
 //                            bytes, first residue lowest) as kChunk Columns
 //   column_from_bytes(codes) one Column from kLanes residue codes
+//   kLoadsLanes, load_lanes(next, offset, out)
+//                            optional (AVX2 int8): like load_columns, but each
+//                            lane's Chunk read at next[lane] + offset into
+//                            registers, not through memory
 //   Row, row(bytes)          one query letter's row of the score-row table
 //                            (below), `bytes` pointing at it, loaded once
 //                            for all the columns of a pass
@@ -229,15 +233,25 @@ struct Ops16 {
 
 #elif defined(__AVX2__)
 
-// pshufb looks up 16 entries per 128-bit half; the 32-entry row is split in
-// two and the codes' bit 4 (moved to bit 7 by a shift) picks the half.
+// pshufb looks up 16 entries per 128-bit half, and gives zero where an
+// index has bit 7 set. The 32-entry row is split in two; each column holds
+// two indices per lane, the code with bit 7 set where the code is 16..31 and
+// the same with bit 7 flipped, so that each half's lookup is zero where the
+// other half holds the entry, and an OR joins them. Worked out once per
+// column and pass; per letter that leaves two pshufb and an OR (which any
+// vector unit runs, where a byte blend has two of Zen 3's four).
 struct Ops8 {
   using Vec = __m256i;
   using Elem = std::int8_t;
   struct Column {
-    __m256i codes;
-    __m256i high;  // bit 7 set where the code is 16..31
+    __m256i low_index;   // the code, bit 7 set for codes 16..31
+    __m256i high_index;  // the code, bit 7 set for codes 0..15
   };
+  // Codes are below 32: bit 4 moves to bit 7 within its byte.
+  static Column column(__m256i codes) {
+    const __m256i low_index = _mm256_or_si256(codes, _mm256_and_si256(_mm256_slli_epi16(codes, 3), _mm256_set1_epi8(-128)));
+    return {low_index, _mm256_xor_si256(low_index, _mm256_set1_epi8(-128))};
+  }
   static constexpr int kLanes = 32;
   static constexpr int kFloor = -128;
   static constexpr int kCeiling = 127;
@@ -252,31 +266,56 @@ struct Ops8 {
   static Vec reset(Vec v, Lanes keep) { return _mm256_min_epi8(v, keep); }
   static bool any_equal(Vec a, Vec b) { return _mm256_movemask_epi8(_mm256_cmpeq_epi8(a, b)) != 0; }
   static constexpr bool kTransposes = true;
-  // Codes are below 32, so no bit crosses into the next byte.
   static Column column_from_bytes(const std::uint8_t* codes) {
-    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes));
-    return {v, _mm256_slli_epi16(v, 3)};
+    return column(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes)));
   }
   // Four registers of 8 lanes x 4 residues: pshufb groups each 128-bit half
   // by residue, a dword permute pairs the halves, and a 4 x 4 transpose of
   // 64-bit blocks gathers each residue's four groups.
-  static void load_columns(const Chunk* chunks, Column* out) {
+  static void transpose(const __m256i* lanes, Column* out) {
     const __m256i by_residue =
         _mm256_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,  //
                          0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
     const __m256i pair_halves = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
     __m256i y[4];
-    for (int k = 0; k < 4; ++k) {
-      const __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(chunks + 8 * k));
-      y[k] = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(v, by_residue), pair_halves);
-    }
+    for (int k = 0; k < 4; ++k) y[k] = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(lanes[k], by_residue), pair_halves);
     const __m256i t0 = _mm256_unpacklo_epi64(y[0], y[1]);
     const __m256i t1 = _mm256_unpackhi_epi64(y[0], y[1]);
     const __m256i t2 = _mm256_unpacklo_epi64(y[2], y[3]);
     const __m256i t3 = _mm256_unpackhi_epi64(y[2], y[3]);
     const __m256i codes[4] = {_mm256_permute2x128_si256(t0, t2, 0x20), _mm256_permute2x128_si256(t1, t3, 0x20),
                               _mm256_permute2x128_si256(t0, t2, 0x31), _mm256_permute2x128_si256(t1, t3, 0x31)};
-    for (int c = 0; c < kChunk; ++c) out[c] = {codes[c], _mm256_slli_epi16(codes[c], 3)};
+    for (int c = 0; c < kChunk; ++c) out[c] = column(codes[c]);
+  }
+  static void load_columns(const Chunk* chunks, Column* out) {
+    __m256i lanes[4];
+    for (int k = 0; k < 4; ++k) lanes[k] = _mm256_load_si256(reinterpret_cast<const __m256i*>(chunks + 8 * k));
+    transpose(lanes, out);
+  }
+  // Each lane's Chunk at next[lane] + offset, inserted into registers
+  // straight from the sequences. Written to memory as Chunks and read back as
+  // vectors, they would wait for the stores to reach the cache (a 32-byte
+  // load cannot be forwarded from eight 4-byte stores).
+  static constexpr bool kLoadsLanes = true;
+  static void load_lanes(const std::uint8_t* const* next, int offset, Column* out) {
+    const auto chunk = [next, offset](int lane) {
+      int bytes;
+      __builtin_memcpy(&bytes, next[lane] + offset, sizeof bytes);
+      return bytes;
+    };
+    __m256i lanes[4];
+    for (int k = 0; k < 4; ++k) {
+      __m128i half[2];
+      for (int h = 0; h < 2; ++h) {
+        const int first = 8 * k + 4 * h;
+        half[h] = _mm_cvtsi32_si128(chunk(first));
+        half[h] = _mm_insert_epi32(half[h], chunk(first + 1), 1);
+        half[h] = _mm_insert_epi32(half[h], chunk(first + 2), 2);
+        half[h] = _mm_insert_epi32(half[h], chunk(first + 3), 3);
+      }
+      lanes[k] = _mm256_inserti128_si256(_mm256_castsi128_si256(half[0]), half[1], 1);
+    }
+    transpose(lanes, out);
   }
   struct Row {
     __m256i low;   // entries 0..15 in both halves
@@ -287,8 +326,7 @@ struct Ops8 {
             _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(bytes + 16)))};
   }
   static Vec lookup(const Row& row, const Column& column) {
-    return _mm256_blendv_epi8(_mm256_shuffle_epi8(row.low, column.codes), _mm256_shuffle_epi8(row.high, column.codes),
-                              column.high);
+    return _mm256_or_si256(_mm256_shuffle_epi8(row.low, column.low_index), _mm256_shuffle_epi8(row.high, column.high_index));
   }
 };
 
