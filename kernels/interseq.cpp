@@ -268,6 +268,14 @@ void search(const Job& job, const Scratch& s) {
       for (int c = 0; c < kColumns; ++c) codes[c * kLanes + lane] = next[c];
     }
   };
+  // The residues copy_residues wrote for every lane, as Columns.
+  const auto load_copied_residues = [chunks, codes](Column* columns) {
+    if constexpr (kGrouped) {
+      for (int g = 0; g < kGroups; ++g) Ops::load_columns(chunks + g * kLanes, columns + g * kGroup);
+    } else {
+      for (int c = 0; c < kColumns; ++c) columns[c] = Ops::column_from_bytes(codes + c * kLanes);
+    }
+  };
 
   bool reset = false;
   while (active > 0) {
@@ -278,13 +286,11 @@ void search(const Job& job, const Scratch& s) {
     // inside this pass are padded and noted; idle lanes read padding only.
     int finishing = 0;
     Column columns[kColumns];
-    bool loaded = false;
     if (every_lane_longer_than<kLanes>(left_of, kColumns)) {
       // Most passes: no lane ends, so no test per lane, and the residues
       // left fall in one vector subtraction (a third of the instructions).
       if constexpr (kLoadsLanes) {
         for (int g = 0; g < kGroups; ++g) Ops::load_lanes(next_of, g * kGroup, columns + g * kGroup);
-        loaded = true;
       }
 #pragma GCC unroll 64
       for (int lane = 0; lane < kLanes; ++lane) {
@@ -296,6 +302,7 @@ void search(const Job& job, const Scratch& s) {
         next_of[lane] = next + kColumns;
       }
       subtract_from_lanes<kLanes>(left_of, kColumns);
+      if constexpr (!kLoadsLanes) load_copied_residues(columns);
     } else {
       for (int lane = 0; lane < kLanes; ++lane) {
         const std::uint32_t left = left_of[lane];
@@ -325,13 +332,7 @@ void search(const Job& job, const Scratch& s) {
           }
         }
       }
-    }
-    if (!loaded) {
-      if constexpr (kGrouped) {
-        for (int g = 0; g < kGroups; ++g) Ops::load_columns(chunks + g * kLanes, columns + g * kGroup);
-      } else {
-        for (int c = 0; c < kColumns; ++c) columns[c] = Ops::column_from_bytes(codes + c * kLanes);
-      }
+      load_copied_residues(columns);
     }
     Vec* profile = reinterpret_cast<Vec*>(s.profile);
     // Each letter's row loaded once for all columns, and the job's fields
