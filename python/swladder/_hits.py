@@ -21,6 +21,7 @@ import dataclasses
 import gzip
 import math
 import os
+import stat
 import sys
 import time
 from typing import IO, Any, Iterable, Iterator, Sequence, Union
@@ -30,7 +31,8 @@ import numpy.typing as npt
 
 from . import _core
 from ._fasta import GZIP_MAGIC, STDIN_NAME, Database, PathLike
-from ._search import MatrixName, matrix_argument, penalties, search_detailed, threads_argument
+from ._search import (MatrixName, integer_argument, matrix_argument, penalties, real_argument, search_detailed,
+                      threads_argument)
 
 DEFAULT_MAX_TARGET_SEQS = 500  # blastp's -max_target_seqs
 DEFAULT_EVALUE = 10.0  # blastp's -evalue
@@ -152,7 +154,7 @@ def fasta_chunks(path: PathLike, residue_budget: int) -> Iterator[Database]:
     try:
         block_size = read_block_size(residue_budget)
         yield from parse_chunks(stream_blocks(stream, source, block_size), source, residue_budget,
-                                reserve=residue_budget + block_size)
+                                reserve=chunk_reserve(residue_budget, block_size, bytes_left(stream)))
     finally:
         if stream is not getattr(sys.stdin, "buffer", None) and stream is not sys.stdin:
             stream.close()
@@ -160,6 +162,30 @@ def fasta_chunks(path: PathLike, residue_budget: int) -> Iterator[Database]:
 
 def read_block_size(residue_budget: int) -> int:
     return min(READ_BLOCK, max(4096, residue_budget))
+
+
+def bytes_left(stream: IO[bytes]) -> int | None:
+    """The bytes a stream has left to read where that is known (a plain file,
+    or standard input redirected from one), else None (gzip, a pipe)."""
+    if isinstance(stream, gzip.GzipFile):
+        return None
+    try:
+        status = os.fstat(stream.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            return None
+        return max(0, status.st_size - stream.tell())
+    except (OSError, AttributeError, ValueError):
+        return None
+
+
+def chunk_reserve(residue_budget: int, block_size: int, known_bytes: int | None) -> int:
+    """Residues of storage to set aside for a chunk: its budget, but no more
+    than the bytes left to read (a residue takes at least a byte), nor, where
+    that is unknown, than the default chunk (the buffer grows past it if it
+    must). A chunk is a bound, not a size to allocate: a budget far above the
+    file's size reads the file whole."""
+    ceiling = DEFAULT_CHUNK_RESIDUES if known_bytes is None else known_bytes
+    return min(residue_budget, ceiling) + block_size
 
 
 def stream_blocks(stream: IO[bytes], source: str, block_size: int) -> Iterator[bytes]:
@@ -424,19 +450,15 @@ class SearchSettings:
 def search_settings(*, k: int, evalue: float | None, matrix: MatrixName, gap_open: int, gap_extend: int,
                     threads: int | None, stage: str, chunk: int, kernel: str | None) -> SearchSettings:
     """The parameters of hits(), checked (ValueError says what is wrong)."""
-    k = int(k)
-    if k < 1:
-        raise ValueError(f"k (max_target_seqs) must be at least 1, got {k}")
-    chunk = int(chunk)
-    if chunk < 1:
-        raise ValueError(f"chunk must be at least 1 residue, got {chunk}")
+    k = integer_argument("k (max_target_seqs)", k, 1)
+    chunk = integer_argument("chunk (residues)", chunk, 1)
     matrix_name = matrix_argument(matrix)
     gap_open, gap_extend = penalties(gap_open, gap_extend)
     _core.check_scoring(matrix_name, gap_open, gap_extend)
     thread_count = threads_argument(threads)
     with_statistics = _statistics().karlin_altschul(matrix_name, gap_open, gap_extend) is not None
     if evalue is not None:
-        evalue = float(evalue)
+        evalue = real_argument("evalue", evalue)
         if not with_statistics:
             raise ValueError(
                 f"no published statistics for {matrix_name} with gap costs {gap_open}/{gap_extend}: "

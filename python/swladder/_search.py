@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import numbers
 import operator
 import os
 from typing import Any, Union
@@ -31,12 +32,34 @@ def matrix_argument(matrix: MatrixName) -> str:
 
 
 def penalties(gap_open: int, gap_extend: int) -> tuple[int, int]:
-    gap_open = operator.index(gap_open)
-    gap_extend = operator.index(gap_extend)
+    gap_open = integer_argument("gap_open", gap_open)
+    gap_extend = integer_argument("gap_extend", gap_extend)
     if not all(-(2**31) <= value < 2**31 for value in (gap_open, gap_extend)):
         # Beyond what C++ takes: give the message it would have given.
         baseline.validate_penalties(gap_open, gap_extend)
     return gap_open, gap_extend
+
+
+def integer_argument(name: str, value: Any, minimum: int | None = None) -> int:
+    """``value`` as an int (of at least ``minimum`` if given): a TypeError
+    naming the argument for what is not an integer (1.5 or "2" are not
+    truncated or parsed, as numpy's counts are not), a ValueError below
+    ``minimum``."""
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, not {type(value).__name__}") from None
+    if minimum is not None and number < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {number}")
+    return number
+
+
+def real_argument(name: str, value: Any) -> float:
+    """``value`` as a float: a TypeError for what is not a real number (a
+    string is not parsed)."""
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, not {type(value).__name__}")
+    return float(value)
 
 
 def threads_argument(threads: int | None) -> int:
@@ -44,7 +67,7 @@ def threads_argument(threads: int | None) -> int:
     ValueError; the C++ side caps the rest to usable_cpus()."""
     if threads is None:
         return 0
-    threads = operator.index(threads)
+    threads = integer_argument("threads", threads)
     if threads < 1:
         raise ValueError(f"threads must be at least 1 (or None for every core), got {threads}")
     if threads > _core.MAX_THREADS:

@@ -18,6 +18,7 @@ from typing import IO, Any, Iterator
 
 from . import _hits
 from ._fasta import GZIP_MAGIC, Database, PathLike, _fasta_path, _open_error
+from ._search import integer_argument
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "swladder-shards"
@@ -60,7 +61,8 @@ class Shard:
                                  f"shard it first (swladder shard {path} --shards N --out DIR) and search the shards")
             block_size = _hits.read_block_size(residue_budget)
             blocks = range_blocks(stream, path, self.start, self.end, block_size)
-            yield from _hits.parse_chunks(blocks, self.label, residue_budget, reserve=residue_budget + block_size)
+            yield from _hits.parse_chunks(blocks, self.label, residue_budget,
+                                          reserve=_hits.chunk_reserve(residue_budget, block_size, self.end - self.start))
 
     def check(self, sequences: int, residues: int) -> None:
         """A ValueError naming the shard if it does not hold what its manifest says."""
@@ -149,9 +151,7 @@ def write_shards(database: PathLike, shards: int, out_dir: PathLike, *,
     shards are written when there are fewer sequences than ``shards``.
     Reads the file twice (once to count the residues); memory stays near
     ``chunk`` residues. Returns the manifest."""
-    shards = int(shards)
-    if shards < 1:
-        raise ValueError(f"the number of shards must be at least 1, got {shards}")
+    shards = integer_argument("shards", shards, 1)
     path = os.fsdecode(os.fspath(database))
     if path == "-":
         raise ValueError("cannot shard standard input (it is read twice): give the database's path")

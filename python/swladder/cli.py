@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import sys
 import time
@@ -150,20 +151,27 @@ def _run_scores(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _chunk_residues(megabytes: float) -> int:
+    """--chunk, in millions of residues, as a residue count."""
+    if not (megabytes > 0 and math.isfinite(megabytes)):
+        raise ValueError(f"--chunk must be a positive number of MB, got {megabytes:g}")
+    return max(1, int(megabytes * 1e6))
+
+
 def _run_hits(args: argparse.Namespace, out: TextIO) -> int:
     _output.parse_outfmt(args.outfmt)  # a bad format fails before the search
     _core.check_scoring(args.matrix, args.gap_open, args.gap_extend)
-    if not args.chunk > 0:
-        raise ValueError(f"--chunk must be positive, got {args.chunk:g}")
+    chunk = _chunk_residues(args.chunk)
     if not _hits.has_statistics(args.matrix, args.gap_open, args.gap_extend) and args.evalue is None:
         print(f"{PROG}: note: no published statistics for {args.matrix} with gap costs "
               f"{args.gap_open}/{args.gap_extend}: E-values and bit scores are n/a and hits rank by score",
               file=sys.stderr)
     timings: dict[str, float] = {}
-    results = _hits.hits_of_records(_read_queries(args.query), args.database, k=args.top or _hits.DEFAULT_MAX_TARGET_SEQS, evalue=args.evalue,
-                         matrix=args.matrix, gap_open=args.gap_open, gap_extend=args.gap_extend,
-                         threads=args.threads, stage=args.stage, chunk=max(1, int(args.chunk * 1e6)),
-                                     kernel=args.kernel, timings=timings)
+    results = _hits.hits_of_records(_read_queries(args.query), args.database,
+                                    k=args.top or _hits.DEFAULT_MAX_TARGET_SEQS, evalue=args.evalue,
+                                    matrix=args.matrix, gap_open=args.gap_open, gap_extend=args.gap_extend,
+                                    threads=args.threads, stage=args.stage, chunk=chunk, kernel=args.kernel,
+                                    timings=timings)
     if args.timings:
         print(f"{PROG}: timings: search {timings['search']:.3f} s, align {timings['align']:.3f} s", file=sys.stderr)
     _output.write_hits(results, out, args.outfmt, database=args.database)
@@ -184,8 +192,7 @@ def _run_distributed(args: argparse.Namespace, out: TextIO) -> int:
         raise ValueError("a search on a Dask cluster needs dask and distributed: pip install 'swladder[dask]'") from None
     _output.parse_outfmt(args.outfmt)
     _core.check_scoring(args.matrix, args.gap_open, args.gap_extend)
-    if not args.chunk > 0:
-        raise ValueError(f"--chunk must be positive, got {args.chunk:g}")
+    chunk = _chunk_residues(args.chunk)
     queries = _read_queries(args.query)
     started = time.perf_counter()
     with contextlib.ExitStack() as stack:
@@ -207,7 +214,7 @@ def _run_distributed(args: argparse.Namespace, out: TextIO) -> int:
             queries, args.database, client=client, k=args.top or _hits.DEFAULT_MAX_TARGET_SEQS, evalue=args.evalue,
             matrix=args.matrix, gap_open=args.gap_open, gap_extend=args.gap_extend,
             threads=args.threads if args.threads is not None else 1, stage=args.stage,
-            chunk=max(1, int(args.chunk * 1e6)), kernel=args.kernel, shards=args.shards, progress=progress)
+            chunk=chunk, kernel=args.kernel, shards=args.shards, progress=progress)
     if args.timings:
         print(f"{PROG}: timings: search and align on the cluster {time.perf_counter() - started:.3f} s",
               file=sys.stderr)

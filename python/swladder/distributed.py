@@ -43,7 +43,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 from . import _hits
 from ._hits import DEFAULT_CHUNK_RESIDUES, DEFAULT_MAX_TARGET_SEQS, QueryHits, QuerySource, SearchSettings, _Kept
 from ._fasta import Database
-from ._search import MatrixName
+from ._search import MatrixName, integer_argument
 from ._shards import MANIFEST_NAME, Shard, byte_ranges, manifest_path, read_manifest, write_shards
 
 __all__ = ["CLUSTER_CONFIG", "DEFAULT_SPLIT_EVERY", "MANIFEST_NAME", "Shard", "hits", "hits_of_records", "local_cluster",
@@ -110,9 +110,7 @@ def shards_of(database: ShardSource, shards: int | None = None, *, default_range
         if shards is not None:
             raise ValueError(f"shards= splits one FASTA file into byte ranges; '{path}' is already sharded")
         return read_manifest(manifest)
-    count = int(default_ranges if shards is None else shards)
-    if count < 1:
-        raise ValueError(f"the number of shards must be at least 1, got {count}")
+    count = integer_argument("shards", default_ranges if shards is None else shards, 1)
     try:
         size = os.path.getsize(path)
     except OSError as error:
@@ -178,9 +176,7 @@ def _submit(query_list: list[tuple[str, str, str]], database: ShardSource, clien
                         "directory written by write_shards, or a list of FASTA files (not a Database or sequences)")
     settings = _hits.search_settings(k=k, evalue=evalue, matrix=matrix, gap_open=gap_open, gap_extend=gap_extend,
                                      threads=threads, stage=stage, chunk=chunk, kernel=kernel)
-    split_every = int(split_every)
-    if split_every < 2:
-        raise ValueError(f"split_every must be at least 2, got {split_every}")
+    split_every = integer_argument("split_every", split_every, 2)
     # One view of the workers for the whole graph: the default shard count
     # and align batches by their threads, and the tasks dealt round them.
     on_cluster = client.scheduler_info().get("workers", {})

@@ -272,6 +272,41 @@ def test_hits_takes_sequences_and_pairs():
         swladder.hits("MK", SAMPLE, k=0)
 
 
+@pytest.mark.parametrize("argument, message", [
+    (dict(k=1.5), r"k \(max_target_seqs\) must be an integer, not float"),
+    (dict(k="2"), r"k \(max_target_seqs\) must be an integer, not str"),
+    (dict(chunk=1000.0), r"chunk \(residues\) must be an integer, not float"),
+    (dict(evalue="1"), "evalue must be a number, not str"),
+    (dict(threads=1.5), "threads must be an integer, not float"),
+    (dict(gap_open=11.0), "gap_open must be an integer, not float"),
+])
+def test_hits_arguments_of_the_wrong_type_are_type_errors(argument, message):
+    # Not truncated (k=1.5 once kept one hit) nor parsed, as numpy's counts are not.
+    with pytest.raises(TypeError, match=message):
+        swladder.hits("MK", SAMPLE, **argument)
+    assert len(swladder.hits("MKTAYIAKQRQISFVKSHFSRQ", SAMPLE, k=np.int64(2), evalue=np.float64(1e6))[0]) == 2
+
+
+def test_a_chunk_beyond_the_file_reads_it_whole_without_reserving_the_chunk():
+    # The chunk is a bound: storage is set aside for what the file can hold,
+    # so a budget of 2**62 residues neither fails to allocate nor splits.
+    whole = swladder.hits(QUERIES, SAMPLE, k=3)
+    for chunk in (2**40, 2**62):
+        assert swladder.hits(QUERIES, SAMPLE, k=3, chunk=chunk) == whole
+    with open(SAMPLE, "rb") as stream:
+        assert _hits.bytes_left(stream) == SAMPLE.stat().st_size
+        stream.read(10)
+        assert _hits.bytes_left(stream) == SAMPLE.stat().st_size - 10
+    assert _hits.chunk_reserve(2**62, 4096, 1000) == 1000 + 4096
+    assert _hits.chunk_reserve(2**62, 4096, None) == _hits.DEFAULT_CHUNK_RESIDUES + 4096
+    assert _hits.chunk_reserve(500, 4096, 10**9) == 500 + 4096
+    done = run_cli("search", QUERIES, SAMPLE, "-k", "3", "--chunk", "1e300")
+    assert done.returncode == 0, done.stderr
+    expected = io.StringIO()
+    swladder.write_hits(whole, expected, "6")
+    assert done.stdout.decode() == expected.getvalue()
+
+
 # --- The command -------------------------------------------------------------------
 
 
@@ -312,7 +347,9 @@ def test_cli_without_statistics_says_so_once(capsys):
     (["-outfmt", "9"], "unknown output format '9'"),
     (["-outfmt", "6 qseqid bogus"], "unknown -outfmt column 'bogus'"),
     (["-evalue", "0"], "the E-value cut-off must be positive"),
-    (["--chunk", "0"], "--chunk must be positive"),
+    (["--chunk", "0"], "--chunk must be a positive number of MB, got 0"),
+    (["--chunk", "inf"], "--chunk must be a positive number of MB, got inf"),
+    (["--chunk", "nan"], "--chunk must be a positive number of MB, got nan"),
 ])
 def test_cli_bad_options_exit_2_with_one_line(args, message):
     done = run_cli("search", QUERIES, SAMPLE, *args)
