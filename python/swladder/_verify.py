@@ -104,6 +104,8 @@ def verify(
     name = resolve_stage(stage)
     thread_count = threads_argument(threads)
     seed = operator.index(seed)
+    if not 0 <= seed < 2**64:
+        raise ValueError(f"seed must be between 0 and 2**64 - 1, got {seed}")
     if name in baseline.RUNGS:
         check_python_kernel(name, kernel)
         return _verify_python(name, seed, large, thread_count)

@@ -486,5 +486,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 128 + 2
     except (ValueError, OSError) as error:
         return _error(error)
+    except MemoryError:
+        return _error("out of memory (a search with a smaller --chunk needs less)")
     finally:
         _tune.set_announcer(None)

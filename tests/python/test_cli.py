@@ -140,3 +140,14 @@ def test_scores_match_the_array_api(search_files):
     db = swladder.Database(database)
     sequence = swladder.read_fasta(query)[0][2]
     np.testing.assert_array_equal(swladder.search(sequence, db), swladder.search(sequence, db, stage="scalar"))
+
+
+def test_running_out_of_memory_is_one_line_and_exit_2(monkeypatch, capsys, search_files):
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(swladder._hits, "hits_of_records", exhausted)
+    assert cli.main(["search", *map(str, search_files)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "swladder: error: out of memory (a search with a smaller --chunk needs less)\n"

@@ -3,6 +3,9 @@ Python check for the Python rungs; and a report that names a mismatch."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 import swladder
@@ -51,3 +54,16 @@ def test_seed_changes_the_corpus():
     second = swladder._core.corpus(2, False, [])
     assert [c["query"] for c in first] != [c["query"] for c in second]
     assert swladder.verify("python_tuned", seed=2)["passed"]
+
+
+@pytest.mark.parametrize("seed", [-1, 2**64])
+def test_a_seed_out_of_range_is_a_value_error_and_exit_2(seed):
+    # Once a pybind TypeError whose message held the whole real sample.
+    for stage in ("scalar", "python_tuned"):
+        with pytest.raises(ValueError, match=rf"seed must be between 0 and 2\*\*64 - 1, got {seed}"):
+            swladder.verify(stage, seed=seed)
+    done = subprocess.run([sys.executable, "-m", "swladder", "verify", "--stage", "scalar", "--seed", str(seed)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [f"swladder: error: seed must be between 0 and 2**64 - 1, got {seed}"]
+    assert swladder.verify("naive", seed=2**64 - 1)["passed"]
