@@ -1,9 +1,11 @@
 #include "stage.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "cpus.hpp"
 #include "errors.hpp"
+#include "registry.hpp"
 
 #if defined(_OPENMP)
 #include <omp.h>
@@ -22,6 +24,32 @@ int resolve_threads(int requested) {
 #else
   return 1;
 #endif
+}
+
+bool Stage::names_kernel(std::string_view kernel) const {
+  const std::vector<std::string> offered = kernels();
+  return std::find(offered.begin(), offered.end(), kernel) != offered.end();
+}
+
+void check_forced_kernel() {
+  const char* forced = std::getenv("SWLADDER_KERNEL");
+  if (forced == nullptr || *forced == '\0') return;
+  const auto& stages = registry();
+  if (std::any_of(stages.begin(), stages.end(), [&](const Stage* stage) { return stage->names_kernel(forced); })) {
+    return;
+  }
+  std::vector<std::string> every_kernel;
+  for (const Stage* stage : stages) {
+    for (std::string& kernel : stage->kernels()) {
+      if (std::find(every_kernel.begin(), every_kernel.end(), kernel) == every_kernel.end()) {
+        every_kernel.push_back(std::move(kernel));
+      }
+    }
+  }
+  std::string listed;
+  for (const std::string& kernel : every_kernel) listed += (listed.empty() ? "" : ", ") + kernel;
+  throw InputError("SWLADDER_KERNEL: no stage has a kernel '" + std::string(forced) + "' (kernels this CPU runs: " +
+                   listed + ")");
 }
 
 std::string Stage::choose_kernel(std::string_view requested) const {
@@ -45,6 +73,7 @@ SearchResult Stage::search(std::span<const std::uint8_t> query, const Database& 
       threaded() ? std::min<std::size_t>(static_cast<std::size_t>(resolve_threads(options.threads)),
                                          std::max<std::size_t>(db.size(), 1))
                  : 1;
+  if (options.kernel.empty()) check_forced_kernel();
   const RunOptions run_options{threads, choose_kernel(options.kernel), options.cancel};
   if (db.empty() || query.empty()) {
     SearchResult result;

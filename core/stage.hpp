@@ -45,6 +45,9 @@ class Stage {
   virtual std::string_view summary() const = 0;
   // Kernels this CPU can run, best first. Empty: the stage cannot run here.
   virtual std::vector<std::string> kernels() const { return {"scalar"}; }
+  // Whether a request for `kernel` means one of this stage's kernels,
+  // runnable on this CPU or not (aliases included). Default: one of kernels().
+  virtual bool names_kernel(std::string_view kernel) const;
   bool supported() const { return !kernels().empty(); }
   virtual bool threaded() const { return false; }
   // The rung every other rung is checked against (exactly one in a registry).
@@ -74,5 +77,12 @@ class Stage {
 // request above usable_cpus() is capped to it (more threads than CPUs only
 // contend); above kMaxThreads it is an InputError.
 int resolve_threads(int requested);
+
+// SWLADDER_KERNEL forces the kernel of every stage that has the one it
+// names and leaves the others at their default, so a name that no stage of
+// the registry has is a typo: an InputError listing the kernels. Called
+// wherever a default kernel is resolved (Stage::search, the alignment
+// passes); does nothing when the variable is unset or empty.
+void check_forced_kernel();
 
 }  // namespace swl

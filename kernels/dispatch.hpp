@@ -62,6 +62,9 @@ class Family {
   // Names of the kernels this CPU runs, best first ("scalar" last): every
   // variant once, no aliases. What a tuner times.
   std::vector<std::string> runnable() const;
+  // Whether `name` is a kernel of the family or an alias of one (see
+  // choose), whether or not this CPU runs it.
+  bool has(std::string_view name) const { return find(name) != nullptr; }
   // The kernel to run for a stage's request, throwing InputError for a name
   // the family lacks or the CPU cannot run:
   // - `requested` is a kernel's name, a level's name (an alias of that

@@ -250,6 +250,7 @@ Alignment align_with(const ka::Kernel* kernel, const ka::Profile* forward_profil
 }  // namespace
 
 kernels::Level alignment_level(std::string_view requested) {
+  if (requested.empty()) check_forced_kernel();
   return kernels::alignment_family().choose(requested, "align").level;
 }
 

@@ -17,6 +17,7 @@ class KernelFamilyStage : public Stage {
   // A function, not a reference: the family is built on first use.
   explicit KernelFamilyStage(const kernels::Family& (*family)()) : family_(family) {}
   std::vector<std::string> kernels() const override { return family_().runnable(); }
+  bool names_kernel(std::string_view kernel) const override { return family_().has(kernel); }
 
  protected:
   std::string choose_kernel(std::string_view requested) const override {

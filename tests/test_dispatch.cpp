@@ -14,6 +14,7 @@
 
 #include "dispatch.hpp"
 #include "errors.hpp"
+#include "scoped_env.hpp"
 
 namespace swl {
 namespace {
@@ -48,21 +49,13 @@ std::optional<std::string> input_error(Action action) {
   return std::nullopt;
 }
 
-// Clears SWLADDER_KERNEL for one scope, so the default is the CPU's choice.
+// SWLADDER_KERNEL cleared for one scope, so the default is the CPU's choice.
 class NoForcedKernel {
  public:
-  NoForcedKernel() {
-    if (const char* old = std::getenv("SWLADDER_KERNEL")) old_ = old;
-    ::unsetenv("SWLADDER_KERNEL");
-  }
-  NoForcedKernel(const NoForcedKernel&) = delete;
-  NoForcedKernel& operator=(const NoForcedKernel&) = delete;
-  ~NoForcedKernel() {
-    if (old_) ::setenv("SWLADDER_KERNEL", old_->c_str(), 1);
-  }
+  NoForcedKernel() : cleared_("SWLADDER_KERNEL", nullptr) {}
 
  private:
-  std::optional<std::string> old_;
+  testing_support::ScopedEnv cleared_;
 };
 
 TEST(Dispatch, LevelNamesAreUniqueAndScalarIsPortable) {

@@ -8,9 +8,11 @@
 #include <cstdlib>
 #include <string>
 
+#include "error_of.hpp"
 #include "errors.hpp"
 #include "fasta.hpp"
 #include "registry.hpp"
+#include "scoped_env.hpp"
 #include "verify.hpp"
 
 namespace swl {
@@ -111,6 +113,43 @@ TEST(Registry, EveryStageValidatesTheKernelItIsAskedFor) {
     // On empty input too: the request is checked before the shortcut.
     EXPECT_THROW(stage->search(encode(""), db, Scoring(), {1, "avx1024"}), InputError) << stage->name();
   }
+}
+
+TEST(Registry, ForcedKernelThatNoStageHasIsATypoNotAChoice) {
+  const Database db = Database::from_sequences({"ACDEFGHIK"});
+  const Stage& interseq = get_stage("interseq");
+  const std::string variant = interseq.kernels().front();
+  {
+    // Another stage's kernel: the stages without it run their default.
+    const testing_support::ScopedEnv forced("SWLADDER_KERNEL", variant.c_str());
+    EXPECT_EQ(interseq.search(encode("ACD"), db, Scoring()).kernel, variant);
+    EXPECT_EQ(get_stage("scalar").search(encode("ACD"), db, Scoring()).kernel, "scalar");
+    EXPECT_EQ(get_stage("vectorised").search(encode("ACD"), db, Scoring()).kernel, "eigen");
+    EXPECT_NO_THROW(check_forced_kernel());
+  }
+  {
+    // Every AVX-512 kernel is a name interseq has, whether this CPU runs it or not.
+    const testing_support::ScopedEnv forced("SWLADDER_KERNEL", "avx512vbmi/8col/max");
+    EXPECT_NO_THROW(check_forced_kernel());
+    EXPECT_EQ(get_stage("scalar").search(encode("ACD"), db, Scoring()).kernel, "scalar");
+  }
+  for (const char* typo : {"avx2/4col/mx", "bogus", "AVX2", "python"}) {
+    const testing_support::ScopedEnv forced("SWLADDER_KERNEL", typo);
+    for (const Stage* stage : registry()) {
+      const std::string message = testing_support::error_of([&] { stage->search(encode("ACD"), db, Scoring()); });
+      EXPECT_EQ(message.rfind("SWLADDER_KERNEL: no stage has a kernel '" + std::string(typo) +
+                                  "' (kernels this CPU runs: ",
+                              0),
+                0U)
+          << stage->name() << ": " << message;
+      EXPECT_NE(message.find(variant), std::string::npos) << message;
+      // A kernel named in the request does not consult the variable.
+      const std::string asked = stage->kernels().front();
+      EXPECT_EQ(stage->search(encode("ACD"), db, Scoring(), {1, asked}).kernel, asked) << stage->name();
+    }
+  }
+  const testing_support::ScopedEnv empty("SWLADDER_KERNEL", "");
+  EXPECT_NO_THROW(check_forced_kernel());
 }
 
 TEST(Harness, ReportsTheFirstMismatch) {

@@ -15,6 +15,7 @@
 #include "matrix.hpp"
 #include "registry.hpp"
 #include "dispatch.hpp"
+#include "scoped_env.hpp"
 #include "synthetic.hpp"
 
 namespace swl {
@@ -22,27 +23,7 @@ namespace {
 
 const std::vector<std::string> kStripedStages = {"striped", "openmp"};
 
-// Sets an environment variable for one scope and restores what was there.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    ::setenv(name, value, 1);
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-  ~ScopedEnv() {
-    if (old_) {
-      ::setenv(name_.c_str(), old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_.c_str());
-    }
-  }
-
- private:
-  std::string name_;
-  std::optional<std::string> old_;
-};
+using testing_support::ScopedEnv;
 
 std::vector<std::int32_t> reference_scores(const std::vector<std::uint8_t>& query, const Database& db,
                                            const Scoring& scoring) {

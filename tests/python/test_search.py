@@ -5,6 +5,9 @@ databases and results hold."""
 from __future__ import annotations
 
 import gzip
+import os
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -235,3 +238,19 @@ def test_score_is_an_int():
     value = swladder.score("HEAGAWGHEE", "PAWHEAE", stage="scalar", matrix="BLOSUM50", gap_open=8, gap_extend=2)
     assert type(value) is int
     assert value == sw.python_naive("HEAGAWGHEE", ["PAWHEAE"], sw.load_matrix("BLOSUM50"), 8, 2)[0]
+
+
+def test_a_swladder_kernel_no_stage_has_is_an_error(monkeypatch):
+    # Once silently ignored: every stage ran its default under a typo.
+    monkeypatch.setenv("SWLADDER_KERNEL", "avx2/4col/mx")
+    for stage in [s["name"] for s in compiled_stages()]:
+        with pytest.raises(ValueError,
+                           match=r"SWLADDER_KERNEL: no stage has a kernel 'avx2/4col/mx' \(kernels this CPU runs: "):
+            swladder.search("MKVLAW", ["MKVLAW"], stage=stage)
+    with pytest.raises(ValueError, match="SWLADDER_KERNEL: no stage has a kernel 'avx2/4col/mx'"):
+        swladder.align("MKVLAW", "MKVLAW")
+    env = dict(os.environ, SWLADDER_KERNEL="bogus")
+    done = subprocess.run([sys.executable, "-m", "swladder", "search", "-", str(DATA / "tursiops_sample.fa")],
+                          input=">q\nMKVLAW\n", env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("swladder: error: SWLADDER_KERNEL: no stage has a kernel 'bogus'")
