@@ -127,9 +127,19 @@ def _add_search(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _read_queries(path: str) -> list[tuple[str, str, str]]:
+    """The query records; none at all is an error (as blastp says "Query
+    string not found"), and a record without residues is said on stderr
+    (it can have no hits, as blastp warns too)."""
     if path == "-":
-        return _fasta.parse_fasta_bytes(_fasta.read_stdin_bytes(), _fasta.STDIN_NAME)
-    return _fasta.read_fasta(path)
+        records = _fasta.parse_fasta_bytes(_fasta.read_stdin_bytes(), _fasta.STDIN_NAME)
+    else:
+        records = _fasta.read_fasta(path)
+    if not records:
+        raise ValueError(f"no query sequences in {'standard input' if path == '-' else repr(path)}")
+    for name, _, sequence in records:
+        if not sequence:
+            print(f"{PROG}: warning: query '{name}' has no residues (every score 0, no hits)", file=sys.stderr)
+    return records
 
 
 def _run_scores(args: argparse.Namespace, out: TextIO) -> int:

@@ -358,6 +358,24 @@ def test_cli_bad_options_exit_2_with_one_line(args, message):
     assert len(lines) == 1 and message in lines[0]
 
 
+def test_cli_without_queries_is_exit_2_and_says_which_queries_are_empty(tmp_path):
+    empty = tmp_path / "none.fa"
+    empty.write_text("")
+    done = run_cli("search", empty, SAMPLE)
+    assert done.returncode == 2 and done.stdout == b""
+    assert done.stderr.decode() == f"swladder: error: no query sequences in '{empty}'\n"
+    done = run_cli("search", "-", SAMPLE, stdin=b"")
+    assert done.returncode == 2 and done.stderr.decode() == "swladder: error: no query sequences in standard input\n"
+    # A record without residues is kept (format 7 counts it) and said once.
+    queries = tmp_path / "q.fa"
+    queries.write_text(">blank\n>real\nMKTAYIAKQRQISFVKSHFSRQ\n")
+    done = run_cli("search", queries, SAMPLE, "-outfmt", "7", "-k", "2")
+    assert done.returncode == 0
+    assert done.stderr.decode() == "swladder: warning: query 'blank' has no residues (every score 0, no hits)\n"
+    out = done.stdout.decode()
+    assert "# Query: blank\n" in out and "# 0 hits found\n" in out and "# SWLADDER processed 2 queries" in out
+
+
 # --- The references ----------------------------------------------------------------
 
 
