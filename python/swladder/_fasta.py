@@ -3,6 +3,7 @@ standard input, and the encoded Database built from them."""
 
 from __future__ import annotations
 
+import collections.abc
 import gzip
 import operator
 import os
@@ -120,8 +121,9 @@ class Database:
                 self._core = _core.Database.from_fasta_bytes(_read_gzip(path), path)
             else:
                 self._core = _core.Database.from_fasta(path)
-        elif isinstance(source, (bytes, bytearray)):
-            raise TypeError("a database is a FASTA path, a list of sequences or a list of (name, sequence) pairs")
+        elif isinstance(source, (bytes, bytearray)) or not isinstance(source, collections.abc.Iterable):
+            raise TypeError("a database is a FASTA path, a list of sequences or a list of (name, sequence) pairs, "
+                            f"not {type(source).__name__}")
         else:
             self._core = self._from_items(list(source))
 

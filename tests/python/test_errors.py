@@ -157,6 +157,9 @@ def test_wrong_types():
         swladder.search("MKV", ["MKV"], gap_open=1.5)
     with pytest.raises(TypeError):
         swladder.Database(b"MKV")
+    for source in (5, None, 1.5):
+        with pytest.raises(TypeError, match=f"a database is a FASTA path, .* pairs, not {type(source).__name__}$"):
+            swladder.Database(source)
 
 
 # --- The command line ----------------------------------------------------------------
