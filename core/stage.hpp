@@ -82,7 +82,8 @@ int resolve_threads(int requested);
 // names and leaves the others at their default, so a name that no stage of
 // the registry has is a typo: an InputError listing the kernels. Called
 // wherever a default kernel is resolved (Stage::search, the alignment
-// passes); does nothing when the variable is unset or empty.
+// passes); does nothing when the variable is unset or empty, or names
+// "python", the kernel of the pure-Python rungs outside the registry.
 void check_forced_kernel();
 
 }  // namespace swl

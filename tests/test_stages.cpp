@@ -133,7 +133,12 @@ TEST(Registry, ForcedKernelThatNoStageHasIsATypoNotAChoice) {
     EXPECT_NO_THROW(check_forced_kernel());
     EXPECT_EQ(get_stage("scalar").search(encode("ACD"), db, Scoring()).kernel, "scalar");
   }
-  for (const char* typo : {"avx2/4col/mx", "bogus", "AVX2", "python"}) {
+  {
+    const testing_support::ScopedEnv forced("SWLADDER_KERNEL", "python");  // the Python rungs' kernel
+    EXPECT_NO_THROW(check_forced_kernel());
+    EXPECT_EQ(get_stage("scalar").search(encode("ACD"), db, Scoring()).kernel, "scalar");
+  }
+  for (const char* typo : {"avx2/4col/mx", "bogus", "AVX2", "Python"}) {
     const testing_support::ScopedEnv forced("SWLADDER_KERNEL", typo);
     for (const Stage* stage : registry()) {
       const std::string message = testing_support::error_of([&] { stage->search(encode("ACD"), db, Scoring()); });

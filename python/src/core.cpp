@@ -589,6 +589,8 @@ PYBIND11_MODULE(_core, m) {
   m.def("usable_cpus", &swl::usable_cpus,
         "CPUs this process may use: its affinity mask, lowered to its cgroup CPU quota; the cap on threads.");
   m.def("cpu_features", &swl::kernels::cpu_features, "Instruction sets this CPU offers, as the kernels see them.");
+  m.def("check_forced_kernel", &swl::check_forced_kernel,
+        "ValueError if SWLADDER_KERNEL names a kernel that no stage has (a typo); nothing otherwise.");
   m.def(
       "compiler",
       [] {

@@ -176,6 +176,8 @@ def search_detailed(
     gap_open, gap_extend = penalties(gap_open, gap_extend)
     thread_count = threads_argument(threads)
     if name in baseline.RUNGS:
+        if not kernel:
+            _core.check_forced_kernel()  # the Python rungs run "python" whatever it names, but a typo is an error
         return _search_python(name, query, database, matrix_name, gap_open, gap_extend, thread_count, kernel)
     if not kernel:
         kernel = _tune.kernel_for(name)

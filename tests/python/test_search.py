@@ -249,6 +249,11 @@ def test_a_swladder_kernel_no_stage_has_is_an_error(monkeypatch):
             swladder.search("MKVLAW", ["MKVLAW"], stage=stage)
     with pytest.raises(ValueError, match="SWLADDER_KERNEL: no stage has a kernel 'avx2/4col/mx'"):
         swladder.align("MKVLAW", "MKVLAW")
+    with pytest.raises(ValueError, match="SWLADDER_KERNEL: no stage has a kernel 'avx2/4col/mx'"):
+        swladder.search("MKVLAW", ["MKVLAW"], stage="python_tuned")
+    monkeypatch.setenv("SWLADDER_KERNEL", "python")  # the Python rungs' kernel: the compiled ones run their default
+    assert swladder.search_detailed("MKVLAW", ["MKVLAW"], stage="python_tuned").kernel == "python"
+    assert swladder.search_detailed("MKVLAW", ["MKVLAW"], stage="scalar").kernel == "scalar"
     env = dict(os.environ, SWLADDER_KERNEL="bogus")
     done = subprocess.run([sys.executable, "-m", "swladder", "search", "-", str(DATA / "tursiops_sample.fa")],
                           input=">q\nMKVLAW\n", env=env, capture_output=True, text=True, timeout=120)
