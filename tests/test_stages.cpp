@@ -127,12 +127,14 @@ TEST(Registry, ForcedKernelThatNoStageHasIsATypoNotAChoice) {
     EXPECT_EQ(get_stage("vectorised").search(encode("ACD"), db, Scoring()).kernel, "eigen");
     EXPECT_NO_THROW(check_forced_kernel());
   }
+#if defined(__x86_64__)
   {
     // Every AVX-512 kernel is a name interseq has, whether this CPU runs it or not.
     const testing_support::ScopedEnv forced("SWLADDER_KERNEL", "avx512vbmi/8col/max");
     EXPECT_NO_THROW(check_forced_kernel());
     EXPECT_EQ(get_stage("scalar").search(encode("ACD"), db, Scoring()).kernel, "scalar");
   }
+#endif
   {
     const testing_support::ScopedEnv forced("SWLADDER_KERNEL", "python");  // the Python rungs' kernel
     EXPECT_NO_THROW(check_forced_kernel());

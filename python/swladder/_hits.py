@@ -179,13 +179,12 @@ def bytes_left(stream: IO[bytes]) -> int | None:
 
 
 def chunk_reserve(residue_budget: int, block_size: int, known_bytes: int | None) -> int:
-    """Residues of storage to set aside for a chunk: its budget, but no more
-    than the bytes left to read (a residue takes at least a byte), nor, where
-    that is unknown, than the default chunk (the buffer grows past it if it
-    must). A chunk is a bound, not a size to allocate: a budget far above the
-    file's size reads the file whole."""
-    ceiling = DEFAULT_CHUNK_RESIDUES if known_bytes is None else known_bytes
-    return min(residue_budget, ceiling) + block_size
+    """Residues of storage to set aside for a chunk: its budget plus a read
+    block, but no more than the bytes left to read (a residue takes at least
+    a byte) where those are known. A chunk is a bound, not a size to
+    allocate: a budget far above the file's size reads the file whole."""
+    budget = residue_budget if known_bytes is None else min(residue_budget, max(0, known_bytes))
+    return budget + block_size
 
 
 def stream_blocks(stream: IO[bytes], source: str, block_size: int) -> Iterator[bytes]:
@@ -207,11 +206,17 @@ def parse_chunks(blocks: Iterable[bytes], source: str, residue_budget: int, reco
     """Consecutive runs of the records of FASTA text given in blocks, each of
     about ``residue_budget`` residues: Databases (residues encoded as they are
     parsed; ``reserve`` residues of storage set aside up front, so a chunk's
-    buffer never grows by copying itself), or with ``records`` lists of
+    buffer never grows by copying itself unless that much cannot be set
+    aside), or with ``records`` lists of
     (name, description, sequence) as written."""
     parser = _core.FastaParser(source, encode=not records)
     if reserve and not records:
-        parser.reserve(reserve)
+        try:
+            parser.reserve(reserve)
+        except MemoryError:
+            # A budget beyond what can be set aside, on a stream of unknown
+            # size (gzip, a pipe): the storage grows as the chunk fills instead.
+            parser.reserve(min(reserve, DEFAULT_CHUNK_RESIDUES))
     ended = False
     block_iterator = iter(blocks)
     while not ended:

@@ -61,8 +61,10 @@ class Shard:
                                  f"shard it first (swladder shard {path} --shards N --out DIR) and search the shards")
             block_size = _hits.read_block_size(residue_budget)
             blocks = range_blocks(stream, path, self.start, self.end, block_size)
+            # The range's last record may run past its end: bound by the file's end.
+            left = os.fstat(stream.fileno()).st_size - self.start
             yield from _hits.parse_chunks(blocks, self.label, residue_budget,
-                                          reserve=_hits.chunk_reserve(residue_budget, block_size, self.end - self.start))
+                                          reserve=_hits.chunk_reserve(residue_budget, block_size, left))
 
     def check(self, sequences: int, residues: int) -> None:
         """A ValueError naming the shard if it does not hold what its manifest says."""
@@ -152,6 +154,7 @@ def write_shards(database: PathLike, shards: int, out_dir: PathLike, *,
     Reads the file twice (once to count the residues); memory stays near
     ``chunk`` residues. Returns the manifest."""
     shards = integer_argument("shards", shards, 1)
+    chunk = integer_argument("chunk (residues)", chunk, 1)
     path = os.fsdecode(os.fspath(database))
     if path == "-":
         raise ValueError("cannot shard standard input (it is read twice): give the database's path")

@@ -13,7 +13,7 @@ from typing import Any
 
 from . import _core
 from ._baseline import baseline
-from ._search import check_python_kernel, python_scores, threads_argument
+from ._search import check_python_kernel, integer_argument, python_scores, threads_argument
 from ._stages import resolve_stage
 
 DEFAULT_SEED: int = _core.DEFAULT_SEED
@@ -103,9 +103,10 @@ def verify(
     against scalar, on the small pairs of the same corpus, a few seconds' worth."""
     name = resolve_stage(stage)
     thread_count = threads_argument(threads)
-    seed = operator.index(seed)
+    seed = integer_argument("seed", seed)
     if not 0 <= seed < 2**64:
         raise ValueError(f"seed must be between 0 and 2**64 - 1, got {seed}")
+    _core.check_forced_kernel()  # a typo in SWLADDER_KERNEL is bad input, not a failed verification
     if name in baseline.RUNGS:
         check_python_kernel(name, kernel)
         return _verify_python(name, seed, large, thread_count)

@@ -165,7 +165,8 @@ def _chunk_residues(megabytes: float) -> int:
     """--chunk, in millions of residues, as a residue count."""
     if not (megabytes > 0 and math.isfinite(megabytes)):
         raise ValueError(f"--chunk must be a positive number of MB, got {megabytes:g}")
-    return max(1, int(megabytes * 1e6))
+    # Past any file's size a chunk reads it whole: 2**62 stands for more.
+    return max(1, int(min(megabytes * 1e6, 2.0**62)))
 
 
 def _run_hits(args: argparse.Namespace, out: TextIO) -> int:
@@ -497,6 +498,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, OSError) as error:
         return _error(error)
     except MemoryError:
-        return _error("out of memory (a search with a smaller --chunk needs less)")
+        return _error("out of memory")
     finally:
         _tune.set_announcer(None)

@@ -287,6 +287,16 @@ def test_hits_arguments_of_the_wrong_type_are_type_errors(argument, message):
     assert len(swladder.hits("MKTAYIAKQRQISFVKSHFSRQ", SAMPLE, k=np.int64(2), evalue=np.float64(1e6))[0]) == 2
 
 
+def test_write_shards_checks_its_chunk(tmp_path):
+    from swladder import _shards
+
+    with pytest.raises(TypeError, match=r"chunk \(residues\) must be an integer, not float"):
+        _shards.write_shards(SAMPLE, 2, tmp_path, chunk=1000.0)
+    with pytest.raises(ValueError, match=r"chunk \(residues\) must be at least 1, got 0"):
+        _shards.write_shards(SAMPLE, 2, tmp_path, chunk=0)
+    assert not any(tmp_path.iterdir())
+
+
 def test_a_chunk_beyond_the_file_reads_it_whole_without_reserving_the_chunk():
     # The chunk is a bound: storage is set aside for what the file can hold,
     # so a budget of 2**62 residues neither fails to allocate nor splits.
@@ -298,12 +308,18 @@ def test_a_chunk_beyond_the_file_reads_it_whole_without_reserving_the_chunk():
         stream.read(10)
         assert _hits.bytes_left(stream) == SAMPLE.stat().st_size - 10
     assert _hits.chunk_reserve(2**62, 4096, 1000) == 1000 + 4096
-    assert _hits.chunk_reserve(2**62, 4096, None) == _hits.DEFAULT_CHUNK_RESIDUES + 4096
+    assert _hits.chunk_reserve(2**62, 4096, -10) == 4096  # a range starting past the end
     assert _hits.chunk_reserve(500, 4096, 10**9) == 500 + 4096
-    done = run_cli("search", QUERIES, SAMPLE, "-k", "3", "--chunk", "1e300")
-    assert done.returncode == 0, done.stderr
     expected = io.StringIO()
     swladder.write_hits(whole, expected, "6")
+    for megabytes in ("1e300", "1e303"):  # the second overflows a float once in residues
+        done = run_cli("search", QUERIES, SAMPLE, "-k", "3", "--chunk", megabytes)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.decode() == expected.getvalue()
+    # Where the size is unknown (standard input) a budget that cannot be set
+    # aside is reserved as far as it can be, and the storage grows.
+    done = run_cli("search", QUERIES, "-", "-k", "3", "--chunk", "1e300", stdin=SAMPLE.read_bytes())
+    assert done.returncode == 0, done.stderr
     assert done.stdout.decode() == expected.getvalue()
 
 

@@ -66,4 +66,15 @@ def test_a_seed_out_of_range_is_a_value_error_and_exit_2(seed):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.splitlines() == [f"swladder: error: seed must be between 0 and 2**64 - 1, got {seed}"]
-    assert swladder.verify("naive", seed=2**64 - 1)["passed"]
+
+
+def test_verify_under_a_swladder_kernel_typo_is_bad_input(monkeypatch):
+    # Not a failed verification: the harness never ran.
+    monkeypatch.setenv("SWLADDER_KERNEL", "avx2/4col/mx")
+    for stage in ("interseq", "python_tuned"):
+        with pytest.raises(ValueError, match="SWLADDER_KERNEL: no stage has a kernel 'avx2/4col/mx'"):
+            swladder.verify(stage)
+    with pytest.raises(TypeError, match="seed must be an integer, not float"):
+        swladder.verify("naive", seed=1.5)
+    monkeypatch.delenv("SWLADDER_KERNEL")
+    assert swladder.verify("naive", seed=2**64 - 1)["passed"]  # the largest seed
