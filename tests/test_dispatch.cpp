@@ -49,15 +49,6 @@ std::optional<std::string> input_error(Action action) {
   return std::nullopt;
 }
 
-// SWLADDER_KERNEL cleared for one scope, so the default is the CPU's choice.
-class NoForcedKernel {
- public:
-  NoForcedKernel() : cleared_("SWLADDER_KERNEL", nullptr) {}
-
- private:
-  testing_support::ScopedEnv cleared_;
-};
-
 TEST(Dispatch, LevelNamesAreUniqueAndScalarIsPortable) {
   const auto levels = kernels::all_levels();
   ASSERT_GE(levels.size(), 2U);
@@ -119,7 +110,8 @@ TEST(Dispatch, FamiliesEndWithScalarAndListRunnableKernelsBestFirst) {
     EXPECT_TRUE(std::equal(order.begin(), order.end(), levels.begin(), levels.end())) << family->name();
     EXPECT_EQ(family->runnable(), expected) << family->name();
 
-    const NoForcedKernel no_forced;
+    // SWLADDER_KERNEL cleared, so the default is the CPU's choice.
+    const testing_support::ScopedEnv no_forced("SWLADDER_KERNEL", nullptr);
     EXPECT_EQ(family->choose("", "dispatch-test").name, expected.front()) << family->name();
   }
   EXPECT_EQ(kernels::portable_family().levels().size(), 1U);
