@@ -6,7 +6,6 @@ callable that the harness calls and checks against the reference stage
 from __future__ import annotations
 
 import functools
-import operator
 import os
 from pathlib import Path
 from typing import Any
