@@ -144,6 +144,8 @@ inline void sweep(const Job& job, const Scratch& s) {
 // Prefetch never faults, so the address may lie past the database's end.
 inline void prefetch(const std::uint8_t* address) { __builtin_prefetch(address); }
 
+inline constexpr int kLine = 64;
+
 // How many claims ahead a subject's first line is asked for (see claim).
 inline constexpr std::size_t kPrefetchClaimsAhead = 4;
 
@@ -164,6 +166,9 @@ inline bool claim(const Job& job, const Scratch& s, int lane) {
   // first line of a subject a few claims later.
   const std::size_t ahead = index + kPrefetchClaimsAhead;
   prefetch(job.subjects[ahead < job.count ? ahead : index]);
+  // Its second line too: the passes' round of prefetches (search) may not
+  // reach this lane before it gets there.
+  prefetch(job.subjects[index] + kLine);
   s.next[lane] = job.subjects[index];
   s.left[lane] = job.lengths[index];
   s.slot[lane] = job.slots[index];
@@ -202,6 +207,33 @@ inline void subtract_from_lanes(std::uint32_t* left, int columns) {
   }
 }
 
+// How many lanes' next lines to ask for per pass (see search): the fewest
+// that divide the lanes into rounds of at most `passes_per_line` passes, the
+// passes a lane spends at least in one line.
+constexpr int prefetches_per_pass(int lanes, int passes_per_line) {
+  int per_pass = 1;
+  while (lanes % per_pass != 0 || lanes / per_pass > passes_per_line) ++per_pass;
+  return per_pass;
+}
+static_assert(prefetches_per_pass(32, 16) == 2 && prefetches_per_pass(64, 10) == 8 &&
+              prefetches_per_pass(16, 8) == 2 && prefetches_per_pass(32, 1) == 32);
+
+// Every lane's residue pointer moved on by `columns`, 4 at a time.
+typedef std::uint64_t LanePointers __attribute__((vector_size(32)));
+static_assert(sizeof(const std::uint8_t*) == sizeof(std::uint64_t), "pointers move as 64-bit lanes");
+
+template <int kLanes>
+inline void advance_lanes(const std::uint8_t** next, int columns) {
+  static_assert(kLanes % 4 == 0, "whole vectors of lane pointers");
+#pragma GCC unroll 16
+  for (int k = 0; k < kLanes; k += 4) {
+    LanePointers pointers;
+    __builtin_memcpy(&pointers, next + k, sizeof pointers);
+    pointers += static_cast<std::uint64_t>(columns);
+    __builtin_memcpy(next + k, &pointers, sizeof pointers);
+  }
+}
+
 // Whether Ops reads the lanes' residues into registers itself (load_lanes).
 template <class Ops>
 constexpr bool loads_lanes() {
@@ -228,6 +260,8 @@ void search(const Job& job, const Scratch& s) {
   constexpr bool kGrouped = Ops::kTransposes && kColumns % kGroup == 0;
   constexpr int kGroups = kColumns / kGroup;
   constexpr bool kLoadsLanes = kGrouped && loads_lanes<Ops>();
+  constexpr int kPrefetchesPerPass = prefetches_per_pass(kLanes, kLine / kColumns);
+  constexpr int kPrefetchStride = kLanes / kPrefetchesPerPass;  // passes between two of one lane's
   static_assert(kLanes * kColumns <= kMaxLanes * kMaxColumns, "the scratch holds the residues of one pass");
   Chunk* chunks = reinterpret_cast<Chunk*>(s.chunks);  // kGroups runs of kLanes Chunks
   std::uint8_t* codes = s.chunks;                     // or kColumns runs of kLanes codes
@@ -278,6 +312,7 @@ void search(const Job& job, const Scratch& s) {
   };
 
   bool reset = false;
+  int prefetch_lane = 0;
   while (active > 0) {
     // Once per pass: a pass is kColumns columns of the whole query, so the
     // load is nothing beside it, and even a titin-size query passes often.
@@ -292,15 +327,20 @@ void search(const Job& job, const Scratch& s) {
       if constexpr (kLoadsLanes) {
         for (int g = 0; g < kGroups; ++g) Ops::load_lanes(next_of, g * kGroup, columns + g * kGroup);
       }
+      if constexpr (!kLoadsLanes) {
 #pragma GCC unroll 64
-      for (int lane = 0; lane < kLanes; ++lane) {
-        const std::uint8_t* next = next_of[lane];
-        if constexpr (!kLoadsLanes) copy_residues(lane, next);
-        // The lanes read 64 sequences scattered over the database, more
-        // streams than the hardware prefetcher follows: ask one line ahead.
-        prefetch(next + 64);
-        next_of[lane] = next + kColumns;
+        for (int lane = 0; lane < kLanes; ++lane) copy_residues(lane, next_of[lane]);
       }
+      // The lanes read sequences scattered over the database, more streams
+      // than the hardware prefetcher follows, so each lane's next line is
+      // asked for while it reads the one before. A lane stays at least
+      // kLine / kColumns passes in a line, and a round of kPrefetchesPerPass
+      // lanes per pass comes back to it within that: a fraction of a prefetch
+      // per lane and pass instead of one (on q4, Zen 3: lane refill 250 to 200
+      // time-stamp ticks of about 5,500 per pass).
+      for (int k = 0; k < kPrefetchesPerPass; ++k) prefetch(next_of[prefetch_lane + k * kPrefetchStride] + kLine);
+      prefetch_lane = prefetch_lane + 1 == kPrefetchStride ? 0 : prefetch_lane + 1;
+      advance_lanes<kLanes>(next_of, kColumns);
       subtract_from_lanes<kLanes>(left_of, kColumns);
       if constexpr (!kLoadsLanes) load_copied_residues(columns);
     } else {
