@@ -261,7 +261,7 @@ void search(const Job& job, const Scratch& s) {
   constexpr int kGroups = kColumns / kGroup;
   constexpr bool kLoadsLanes = kGrouped && loads_lanes<Ops>();
   constexpr int kPrefetchesPerPass = prefetches_per_pass(kLanes, kLine / kColumns);
-  constexpr int kPrefetchStride = kLanes / kPrefetchesPerPass;  // passes between two of one lane's
+  constexpr int kPrefetchStride = kLanes / kPrefetchesPerPass;  // passes from one lane's prefetch to its next
   static_assert(kLanes * kColumns <= kMaxLanes * kMaxColumns, "the scratch holds the residues of one pass");
   Chunk* chunks = reinterpret_cast<Chunk*>(s.chunks);  // kGroups runs of kLanes Chunks
   std::uint8_t* codes = s.chunks;                     // or kColumns runs of kLanes codes
@@ -336,8 +336,8 @@ void search(const Job& job, const Scratch& s) {
       // asked for while it reads the one before. A lane stays at least
       // kLine / kColumns passes in a line, and a round of kPrefetchesPerPass
       // lanes per pass comes back to it within that: a fraction of a prefetch
-      // per lane and pass instead of one (on q4, Zen 3: lane refill 250 to 200
-      // time-stamp ticks of about 5,500 per pass).
+      // per lane and pass instead of one (stages/README.md, chapter 9, has
+      // what it saves).
       for (int k = 0; k < kPrefetchesPerPass; ++k) prefetch(next_of[prefetch_lane + k * kPrefetchStride] + kLine);
       prefetch_lane = prefetch_lane + 1 == kPrefetchStride ? 0 : prefetch_lane + 1;
       advance_lanes<kLanes>(next_of, kColumns);
