@@ -144,6 +144,7 @@ inline void sweep(const Job& job, const Scratch& s) {
 // Prefetch never faults, so the address may lie past the database's end.
 inline void prefetch(const std::uint8_t* address) { __builtin_prefetch(address); }
 
+// Bytes of a cache line: what one prefetch brings in.
 inline constexpr int kLine = 64;
 
 // How many claims ahead a subject's first line is asked for (see claim).
@@ -349,7 +350,7 @@ void search(const Job& job, const Scratch& s) {
         const std::uint8_t* next = next_of[lane];
         if (left > static_cast<std::uint32_t>(kColumns)) {
           copy_residues(lane, next);
-          prefetch(next + 64);
+          prefetch(next + kLine);
           next_of[lane] = next + kColumns;
           left_of[lane] = left - kColumns;
         } else {
