@@ -169,6 +169,10 @@ struct Lanes {
 
 using Vector = Lanes::Vector;
 
+// The floor of the anchored passes (see pass): any value below 0 is exact,
+// and -1 keeps the most cells on it.
+constexpr int kAnchoredFloor = -1;
+
 // `value` in lane 0, 0 in the others: minus infinity there is ORed onto a
 // shift_up, which left 0 in lane 0.
 Vector first_lane_only(std::int16_t value) {
@@ -209,6 +213,17 @@ alignment::Result pass(const alignment::Profile& profile, const std::uint8_t* su
   const Vector first_lane_minus_infinity = first_lane_only(-32768);
   const Vector saturation = Lanes::splat(alignment::kSaturationLimit - 1);
 
+  // The anchored pass floors H at -1 rather than not at all, which is exact
+  // because no local alignment inside the pass scores above the target (the
+  // contract in alignment_kernel.hpp). From a raised cell a path gains at
+  // most such a score (what it adds is a local alignment, less any gap it
+  // starts inside), so it ends at least one below the target: no cell
+  // reaches the target through one. Nor does a path that does reach it touch
+  // one: every prefix of it scores at least 0, or the rest alone would score
+  // more. So the cells that reach the target, and the first of them, are the
+  // unfloored pass's. What the floor saves is the lazy F loop, which in
+  // unfloored columns far from the anchor runs through every lane.
+  const Vector floor = kLocal ? zero : Lanes::splat(kAnchoredFloor);
   const Vector start = kLocal ? zero : minus_infinity;
   for (std::size_t s = 0; s < segments; ++s) {
     h_previous[s] = start;
@@ -231,7 +246,7 @@ alignment::Result pass(const alignment::Profile& profile, const std::uint8_t* su
       const Vector e_here = e[s];
       h = Lanes::max(h, e_here);
       h = Lanes::max(h, f);
-      if constexpr (kLocal) h = Lanes::max(h, zero);
+      h = Lanes::max(h, floor);
       column_best = Lanes::max(column_best, h);
       h_current[s] = h;
       const Vector h_opened = Lanes::subs(h, open_extend);
@@ -313,6 +328,11 @@ void box_pass(const alignment::Profile& profile, const std::uint8_t* subject, st
   const Vector from_f = Lanes::splat(alignment::kFromF);
   const Vector e_extended = Lanes::splat(alignment::kEExtended);
   const Vector f_extended = Lanes::splat(alignment::kFExtended);
+  // Floored as the anchored pass is, and for its reasons: no cell of the
+  // path the traceback follows is raised, and along it a value through a
+  // raised cell stays below the exact one, so neither wins nor ties a
+  // choice: the bits the traceback reads are the unfloored pass's.
+  const Vector floor = Lanes::splat(kAnchoredFloor);
 
   for (std::size_t s = 0; s < segments; ++s) {
     h_previous[s] = minus_infinity;
@@ -329,7 +349,7 @@ void box_pass(const alignment::Profile& profile, const std::uint8_t* subject, st
       const Vector e_here = e[s];
       e_column[s] = e_here;
       f_column[s] = f;
-      h = Lanes::max(Lanes::max(h, e_here), f);
+      h = Lanes::max(Lanes::max(Lanes::max(h, e_here), f), floor);
       h_current[s] = h;
       const Vector h_opened = Lanes::subs(h, open_extend);
       e[s] = Lanes::max(Lanes::subs(e_here, extend), h_opened);

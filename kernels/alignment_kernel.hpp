@@ -69,15 +69,18 @@ struct Result {
 
 // One pass over the columns subject[0, length):
 // - local: the Smith-Waterman recurrence with the zero floor, from zeros;
-// - anchored (local false): no floor, every cell starts at minus infinity but
-//   the diagonal into the first query position of the first column, which is
-//   0, so every path starts with a substitution at (0, 0).
+// - anchored (local false): every cell starts at minus infinity but the
+//   diagonal into the first query position of the first column, which is 0,
+//   so every path starts with a substitution at (0, 0); H is floored at -1,
+//   not 0.
 // With target <= 0 it runs every column and reports the best cell. With a
 // target it stops after the first column whose best is >= target and reports
 // that column's best and first cell; if no column reaches the target it
-// reports kDone and no cell (best and position unset). In an anchored pass no cell may exceed the target; a
-// cell clipped at the bottom of the lane range is higher than its true value
-// but stays below any value a path through it could reach (see the driver).
+// reports kDone and no cell (best and position unset). An anchored pass
+// needs a target, and no local alignment inside the pass scoring above it;
+// then the cells that reach the target are those an anchored pass without
+// the floor (and without clipping at the bottom of the lane range) would
+// find, and none exceeds it (kernels/alignment.cpp says why).
 using PassFunction = Result (*)(const Profile& profile, const std::uint8_t* subject, std::size_t length, bool local,
                                 std::int32_t target, const Scratch& scratch);
 
@@ -86,9 +89,11 @@ using PassFunction = Result (*)(const Profile& profile, const std::uint8_t* subj
 // bits + j * segments * lanes, in the profile's striped order (query position
 // i at (i % segments) * lanes + i / segments), one byte per cell. F is kept
 // exact per cell as well as H (the lazy loop runs until no lane's F changes),
-// since the bits read it. The caller keeps the box's scores below
-// kSaturationLimit (they are at most the pair's best score); cells clipped at
-// the bottom lie off every optimal path and decide nothing on it.
+// since the bits read it. H is floored at -1 as in the anchored pass, and on
+// the same condition: no local alignment inside the box scores above the
+// best anchored path to its last cell, which is below kSaturationLimit.
+// Cells raised by the floor or clipped at the bottom lie off every optimal
+// path and decide nothing on it.
 using BoxFunction = void (*)(const Profile& profile, const std::uint8_t* subject, std::size_t length,
                              const Scratch& scratch, std::uint8_t* bits);
 

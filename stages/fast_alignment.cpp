@@ -88,12 +88,14 @@ bool simd_end(const ka::Kernel& kernel, const ka::Profile& profile, std::span<co
   return true;
 }
 
-// Pass 2 with the kernel over the reversed prefixes. Cells clipped at the
-// bottom of the int16 range are higher than their true values, yet no cell
-// reaches the score through one: from -32,768 a path would have to gain more
-// than the score itself, and no part of an alignment scores more than the
-// best local score. No cell exceeds the score, so none is clipped at the top.
-// So the first cell reaching the score is the scalar pass's.
+// Pass 2 with the kernel over the reversed prefixes, anchored at the end,
+// with the end's score as target. The end is the first cell, column by
+// column, that reached its score in pass 1, and no cell before it went
+// higher, so no local alignment inside the prefixes scores above it: the
+// kernel's condition for its floor at -1, and what keeps paths through cells
+// clipped at the bottom of the int16 range from reaching the score (their
+// gain is such a score). No cell exceeds the score, so none is clipped at the
+// top. So the first cell reaching the score is the scalar pass's.
 // False when no cell reaches the end's score: the end's score was not the
 // pair's best (a known score below the truth, held by a cell that ends in a
 // gap), and the caller runs the whole forward pass.
