@@ -10,6 +10,7 @@ import math
 from typing import IO, Any, Callable, Sequence
 
 from ._hits import ALIGNMENT_FIELDS, Hit, QueryHits, hit_record
+from ._statistics import format_bitscore, format_evalue
 from ._version import __version__
 
 UNKNOWN = "n/a"  # an E-value or bit score without published statistics
@@ -19,14 +20,10 @@ DEFAULT_COLUMNS = ("qaccver", "saccver", "pident", "length", "mismatch", "gapope
 
 
 def _evalue(value: float) -> str:
-    from ._statistics import format_evalue
-
     return UNKNOWN if math.isnan(value) else format_evalue(value)
 
 
 def _bitscore(value: float) -> str:
-    from ._statistics import format_bitscore
-
     return UNKNOWN if math.isnan(value) else format_bitscore(value)
 
 

@@ -236,6 +236,16 @@ def test_hits_are_ranked_aligned_and_exact(whole_results):
         assert [h.subject_index for h in query] == best
 
 
+def test_a_hit_reads_its_alignments_fields_and_nothing_else(whole_results):
+    hit = whole_results[0][0]
+    for name in (*_hits.ALIGNMENT_FIELDS, "midline"):
+        assert getattr(hit, name) == getattr(hit.alignment, name), name
+        assert isinstance(getattr(swladder.Hit, name), property), name  # no failed lookup first
+    with pytest.raises(AttributeError, match="'Hit' object has no attribute 'qseqs'"):
+        hit.qseqs  # noqa: B018
+    assert dataclasses.replace(hit, evalue=1.0).btop == hit.btop
+
+
 def test_streaming_in_tiny_chunks_gives_the_same_hits(whole_results):
     for chunk in (1, 5000):
         streamed = swladder.hits(QUERIES, SAMPLE, k=20, threads=2, chunk=chunk)
