@@ -1,7 +1,8 @@
 // Differential fuzzer: every stage of the registry, with every kernel it
 // lists for this CPU, on 1 and 2 threads, must give exactly the reference
-// rung's scores. The input decodes, front to back (bytes past the end read as
-// 0), into:
+// rung's scores, and the SIMD alignment passes at every level this CPU runs
+// each pair's scalar alignment. The input decodes, front to back (bytes past
+// the end read as 0), into:
 //
 //   matrix selector: % 8 -> 0..4 a built-in (builtin_names() order), 5..7 a
 //                    random NCBI text with entries in [-4,4], [-20,20] or
@@ -16,13 +17,17 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "alignment.hpp"
 #include "alphabet.hpp"
 #include "database.hpp"
+#include "dispatch.hpp"
 #include "errors.hpp"
+#include "fast_alignment.hpp"
 #include "matrix.hpp"
 #include "registry.hpp"
 #include "scoring.hpp"
@@ -98,6 +103,17 @@ std::string read_matrix_text(ByteReader& in, int bound) {
   return text;
 }
 
+std::string describe_alignment(const swl::Alignment& a) {
+  return "score " + std::to_string(a.score) + ", query [" + std::to_string(a.query_begin) + ", " +
+         std::to_string(a.query_end) + "), subject [" + std::to_string(a.subject_begin) + ", " +
+         std::to_string(a.subject_end) + "), operations " + a.operations;
+}
+
+bool same_alignment(const swl::Alignment& a, const swl::Alignment& b) {
+  return a.score == b.score && a.query_begin == b.query_begin && a.query_end == b.query_end &&
+         a.subject_begin == b.subject_begin && a.subject_end == b.subject_end && a.operations == b.operations;
+}
+
 std::string describe_case(const std::string& matrix_text, const swl::Scoring& scoring, const std::string& query,
                           const std::vector<std::string>& subjects) {
   std::string out = "scoring: " + scoring.describe() + "\nquery: " + query + "\n";
@@ -167,6 +183,36 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           swl::fuzz::fail(std::string(stage->name()) + " kernel " + kernel + ", " + std::to_string(threads) +
                           " thread(s): " + problem + "\n" + describe_case(matrix_text, scoring, query_text,
                                                                           subject_texts));
+        }
+      }
+    }
+  }
+
+  // Each pair's alignment: the SIMD passes at every level this CPU runs give
+  // the scalar passes' (core's align), ties included, whatever the caller
+  // says of the score: nothing, the truth, more, or less. A score below the
+  // truth that some cell holds is taken at its word; the alignment then
+  // re-scores to what it says.
+  for (std::size_t i = 0; i < db.size(); ++i) {
+    const std::span<const std::uint8_t> subject = db.sequence(i);
+    const swl::Alignment scalar = swl::align(query, subject, scoring);
+    const auto broken = [&](const std::string& what) {
+      swl::fuzz::fail("subject " + std::to_string(i) + ": " + what + "\nscalar alignment: " +
+                      describe_alignment(scalar) + "\n" +
+                      describe_case(matrix_text, scoring, query_text, subject_texts));
+    };
+    if (scalar.score != expected[i]) broken("the scalar alignment scores " + std::to_string(scalar.score));
+    if (swl::rescore(scalar, query, subject, scoring) != scalar.score) broken("the scalar alignment re-scores otherwise");
+    for (const swl::kernels::Level level : swl::kernels::alignment_family().levels()) {
+      if (!swl::kernels::cpu_runs(level)) continue;
+      for (const std::int32_t known : {swl::kUnknownScore, scalar.score, scalar.score + 3, scalar.score - 3}) {
+        if (known != swl::kUnknownScore && known <= 0) continue;
+        const swl::Alignment fast =
+            swl::align_fast(query, subject, scoring, known, swl::kDefaultTracebackBudget, nullptr, level);
+        const bool taken_at_its_word = known == scalar.score - 3 && fast.score == known;
+        if (taken_at_its_word ? swl::rescore(fast, query, subject, scoring) != known : !same_alignment(fast, scalar)) {
+          broken(std::string(swl::kernels::level_name(level)) + ", known score " + std::to_string(known) +
+                 ": the SIMD alignment is " + describe_alignment(fast));
         }
       }
     }
