@@ -21,6 +21,7 @@ namespace ka = kernels::alignment;
 // A striped int16 profile of `query` (or of it reversed) for one kernel.
 struct StripedProfile {
   AlignedBuffer<std::int16_t> storage;
+  std::vector<std::uint8_t> striped_codes;  // build_profile's working copy
   ka::Profile view{};
 };
 
@@ -30,21 +31,29 @@ void build_profile(StripedProfile& profile, std::span<const std::uint8_t> query,
   const std::size_t m = query.size();
   const std::size_t segments = (m + lanes - 1) / lanes;
   const std::size_t block = segments * lanes;
+  // The query's codes in striped order first, then each block one table
+  // lookup per entry: the reverse pass builds a profile for every alignment,
+  // and for a short one that costs more than its pass.
+  constexpr std::uint8_t kPadding = kAlphabetSize;  // one past the codes
+  profile.striped_codes.resize(block);
+  std::uint8_t* const codes = profile.striped_codes.data();
+  for (std::size_t s = 0; s < segments; ++s) {
+    for (std::size_t lane = 0; lane < lanes; ++lane) {
+      const std::size_t i = lane * segments + s;
+      codes[s * lanes + lane] = i < m ? query[reversed ? m - 1 - i : i] : kPadding;
+    }
+  }
   profile.storage.resize(static_cast<std::size_t>(kAlphabetSize) * block);
   std::int16_t* const scores = profile.storage.data();
   for (int c = 0; c < kAlphabetSize; ++c) {
-    std::int16_t* const out = scores + static_cast<std::size_t>(c) * block;
-    for (std::size_t s = 0; s < segments; ++s) {
-      for (std::size_t lane = 0; lane < lanes; ++lane) {
-        const std::size_t i = lane * segments + s;
-        std::int16_t score = ka::kPaddingScore;
-        if (i < m) {
-          const std::uint8_t residue = query[reversed ? m - 1 - i : i];
-          score = static_cast<std::int16_t>(scoring.matrix.score(residue, static_cast<std::uint8_t>(c)));
-        }
-        out[s * lanes + lane] = score;
-      }
+    std::int16_t score_of[kAlphabetSize + 1];
+    for (int residue = 0; residue < kAlphabetSize; ++residue) {
+      score_of[residue] = static_cast<std::int16_t>(scoring.matrix.score(static_cast<std::uint8_t>(residue),
+                                                                         static_cast<std::uint8_t>(c)));
     }
+    score_of[kPadding] = ka::kPaddingScore;
+    std::int16_t* const out = scores + static_cast<std::size_t>(c) * block;
+    for (std::size_t k = 0; k < block; ++k) out[k] = score_of[codes[k]];
   }
   profile.view = ka::Profile{scores, segments, m, scoring.gap_open + scoring.gap_extend, scoring.gap_extend};
 }
