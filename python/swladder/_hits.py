@@ -96,8 +96,8 @@ class Hit:
 
 # The alignment's fields are also properties of Hit: Python calls __getattr__
 # (which stays, for type checkers and for its message) only after a lookup
-# has failed, and that failure costs several times the read itself, while a
-# tabular line reads nine of them.
+# has failed, and that failure costs several times the read itself, while
+# a line of the default tabular output reads eight of them.
 for _field in (*ALIGNMENT_FIELDS, "midline"):
     setattr(Hit, _field, property(operator.attrgetter(f"alignment.{_field}"),
                                   doc=f"The alignment's ``{_field}`` (``hit.alignment.{_field}``)."))
