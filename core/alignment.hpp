@@ -25,18 +25,21 @@
 //     48 MiB. Myers-Miller would also be linear, but its midpoint splits make
 //     the tie-breaking rule depend on the recursion, which this does not.
 //
-// Two versions of passes 1 and 2 give the same cells:
+// Two versions of the passes find the same cells:
 //  - here, portable scalar code in two int32 rows (align, and each pass
 //    alone: find_alignment_end, find_alignment_start), the reference;
 //  - stages/fast_alignment.* (align_fast, align_tasks, what the Python
 //    package and the search tool call): the same recurrences striped in
 //    int16 SIMD lanes (kernels/alignment.cpp, Farrar's layout with the lazy
-//    F loop, so every cell of a column is exact), each stopping at the first
-//    column that reaches its target. Pass 1 takes the score the search
-//    already found as its target, which halves its cells on average, and
-//    checks that the cell it stops at holds exactly that score (else the
-//    whole pass runs). A pair scoring near the int16 limit runs the scalar
-//    passes. Pass 3 is this file's traceback in both.
+//    F loop, so every cell of a column is exact; the anchored passes floor H
+//    at -1, which raises only cells that no path reaching the score
+//    crosses), each stopping at the first column that reaches its target.
+//    Pass 1 takes the score the search already found as its target, which
+//    halves its cells on average, and checks that the cell it stops at holds
+//    exactly that score (else the whole pass runs). A pair scoring near the
+//    int16 limit runs the scalar passes. Pass 3 traces back as this file
+//    does in both, from bits the kernel's box pass writes where they fit the
+//    budget.
 //
 // Ties, when several alignments score the best (deterministic, and the same
 // choices as ssearch36 where checked, see tests/python/test_alignment.py):

@@ -6,9 +6,14 @@
 //    column that reaches a score the caller already knows (a search's hit),
 //    which halves its cells on average; the cell found is checked to hold
 //    exactly that score, else the whole pass runs;
-//  - pass 2 runs striped and anchored over the reversed prefixes, and stops
-//    at the first subject column reaching the score, as the scalar one does;
-//  - pass 3 is core's traceback inside the box, with the re-scoring check.
+//  - pass 2 runs striped and anchored over the reversed prefixes, with H
+//    floored at -1 (which changes no cell that reaches the score, see
+//    kernels/alignment.cpp), and stops at the first subject column reaching
+//    the score, as the scalar one does;
+//  - pass 3 takes the box's direction bits from the kernel's box pass
+//    (anchored and floored alike) where they fit the traceback budget, else
+//    from core's traceback, and traces them back as core does, with the
+//    re-scoring check.
 // A pair whose scores reach kernels::alignment::kSaturationLimit runs the
 // scalar passes, as does every pair where the CPU offers no SIMD level (or
 // SWLADDER_KERNEL=scalar asks for none).
