@@ -76,6 +76,8 @@ struct Alignment {
   std::string operations;
 
   bool empty() const { return operations.empty(); }
+  // The same alignment: score, both ranges and every column.
+  bool operator==(const Alignment&) const = default;
 };
 
 // The traceback memory budget in bytes (direction bits, and checkpoints
