@@ -86,18 +86,19 @@ class Hit:
         return int(math.floor(100.0 * (self.alignment.qend - self.alignment.qstart) / self.qlen + 0.5)) if self.qlen else 0
 
     def __getattr__(self, name: str) -> Any:
-        if name in ALIGNMENT_FIELDS or name == "midline":
-            return getattr(self.alignment, name)
+        # The alignment's fields are properties (set below the class), so only
+        # unknown names reach here; it is declared for type checkers, which do
+        # not see those properties.
         raise AttributeError(f"'Hit' object has no attribute '{name}'")
 
     def pairwise(self, query_name: str = "Query", subject_name: str = "Sbjct") -> str:
         return str(self.alignment.pairwise(query_name, subject_name))
 
 
-# The alignment's fields are also properties of Hit: Python calls __getattr__
-# (which stays, for type checkers and for its message) only after a lookup
-# has failed, and that failure costs several times the read itself, while
-# a line of the default tabular output reads eight of them.
+# The alignment's fields are properties of Hit, not reads through
+# __getattr__: Python calls that only after a lookup has failed, which costs
+# several times the read itself, and a line of the default tabular output
+# reads eight of them.
 for _field in (*ALIGNMENT_FIELDS, "midline"):
     setattr(Hit, _field, property(operator.attrgetter(f"alignment.{_field}"),
                                   doc=f"The alignment's ``{_field}`` (``hit.alignment.{_field}``)."))
