@@ -69,6 +69,8 @@ double per_ns(Body body) {
 // registers or in the upper halves of zmm0..9: only the xmm names clobber.
 #define SWL_YMM "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9"
 
+enum class Form { max, spread, masked };  // the variant's form, from its name
+
 #if defined(__x86_64__)
 // Memory every loop reads and writes: 20 vectors of 64 bytes, in L1.
 alignas(64) std::uint8_t scratch_memory[64 * 20];
@@ -115,35 +117,69 @@ Throughput measure_avx512(bool vbmi) {
 // throughputs above cannot say whether two classes share execution units;
 // issuing them together measures it. Loop control and the row's scalar
 // work are left out (llvm-mca on the real row loop includes them).
+// Each register is a chain from cell to cell. A chain through a compare and
+// a masked instruction is 4 cycles per cell, which over a row of 8 cells
+// would come near the row's issue time and measure latency, not
+// throughput; so the AVX-512 cells alternate between two register banks
+// (zmm0..9 and zmm16..25; this unit is built without AVX-512, so the
+// compiler never holds anything in zmm16..31), which halves every chain.
 #define SWL_CELL_MAX(reg, offset)                                                                               \
   "vpaddsb " #offset "(%0), %%" reg "0, %%" reg "0\n\t"                                                         \
   "vpsubsb %%" reg "8, %%" reg "1, %%" reg "1\n\tvpsubsb %%" reg "8, %%" reg "2, %%" reg "2\n\t"                 \
   "vpsubsb %%" reg "8, %%" reg "3, %%" reg "3\n\tvpmaxsb %%" reg "8, %%" reg "4, %%" reg "4\n\t"                 \
   "vpmaxsb %%" reg "8, %%" reg "5, %%" reg "5\n\tvpmaxsb %%" reg "8, %%" reg "6, %%" reg "6\n\t"                 \
   "vpmaxsb %%" reg "8, %%" reg "7, %%" reg "7\n\tvpmaxsb %%" reg "8, %%" reg "9, %%" reg "9\n\t"
+// AVX-512 max form, bank registers r0..r8 (the cell's 9 chains); the
+// constant operand is zmm8 in both banks.
+#define SWL_CELL_ZMAX(offset, r0, r1, r2, r3, r4, r5, r6, r7, r8)                                            \
+  "vpaddsb " #offset "(%0), " r0 ", " r0 "\n\t"                                                               \
+  "vpsubsb %%zmm8, " r1 ", " r1 "\n\tvpsubsb %%zmm8, " r2 ", " r2 "\n\tvpsubsb %%zmm8, " r3 ", " r3 "\n\t"    \
+  "vpmaxsb %%zmm8, " r4 ", " r4 "\n\tvpmaxsb %%zmm8, " r5 ", " r5 "\n\tvpmaxsb %%zmm8, " r6 ", " r6 "\n\t"    \
+  "vpmaxsb %%zmm8, " r7 ", " r7 "\n\tvpmaxsb %%zmm8, " r8 ", " r8 "\n\t"
 // The spread form: two plain maxima, three as a compare into a mask and a masked move.
-#define SWL_CELL_SPREAD(offset)                                                                                 \
-  "vpaddsb " #offset "(%0), %%zmm0, %%zmm0\n\t"                                                                 \
-  "vpsubsb %%zmm8, %%zmm1, %%zmm1\n\tvpsubsb %%zmm8, %%zmm2, %%zmm2\n\tvpsubsb %%zmm8, %%zmm3, %%zmm3\n\t"      \
-  "vpmaxsb %%zmm8, %%zmm4, %%zmm4\n\tvpmaxsb %%zmm8, %%zmm5, %%zmm5\n\t"                                        \
-  "vpcmpgtb %%zmm6, %%zmm8, %%k1\n\tvmovdqu8 %%zmm8, %%zmm6%{%%k1%}\n\t"                                        \
-  "vpcmpgtb %%zmm7, %%zmm8, %%k2\n\tvmovdqu8 %%zmm8, %%zmm7%{%%k2%}\n\t"                                        \
-  "vpcmpgtb %%zmm9, %%zmm8, %%k3\n\tvmovdqu8 %%zmm8, %%zmm9%{%%k3%}\n\t"
+#define SWL_CELL_SPREAD(offset, r0, r1, r2, r3, r4, r5, r6, r7, r8, k1, k2, k3)                             \
+  "vpaddsb " #offset "(%0), " r0 ", " r0 "\n\t"                                                               \
+  "vpsubsb %%zmm8, " r1 ", " r1 "\n\tvpsubsb %%zmm8, " r2 ", " r2 "\n\tvpsubsb %%zmm8, " r3 ", " r3 "\n\t"    \
+  "vpmaxsb %%zmm8, " r4 ", " r4 "\n\tvpmaxsb %%zmm8, " r5 ", " r5 "\n\t"                                      \
+  "vpcmpgtb " r6 ", %%zmm8, " k1 "\n\tvmovdqu8 %%zmm8, " r6 "%{" k1 "%}\n\t"                                   \
+  "vpcmpgtb " r7 ", %%zmm8, " k2 "\n\tvmovdqu8 %%zmm8, " r7 "%{" k2 "%}\n\t"                                   \
+  "vpcmpgtb " r8 ", %%zmm8, " k3 "\n\tvmovdqu8 %%zmm8, " r8 "%{" k3 "%}\n\t"
+// The masked form: the diagonal add and the open (2 saturating), three
+// maxima, and E's and F's updates as a compare into a mask and a masked
+// plain subtraction merged into the opened value (r6 the gap, r7 and r8
+// the opened values).
+#define SWL_CELL_MASKED(offset, r0, r1, r2, r3, r4, r5, r6, r7, r8, k1, k2, k3)                             \
+  "vpaddsb " #offset "(%0), " r0 ", " r0 "\n\t"                                                               \
+  "vpsubsb %%zmm8, " r1 ", " r1 "\n\t"                                                                         \
+  "vpmaxsb %%zmm8, " r2 ", " r2 "\n\tvpmaxsb %%zmm8, " r3 ", " r3 "\n\tvpmaxsb %%zmm8, " r4 ", " r4 "\n\t"    \
+  "vpcmpgtb " r7 ", " r6 ", " k1 "\n\tvpsubb %%zmm8, " r6 ", " r7 "%{" k1 "%}\n\t"                              \
+  "vpcmpgtb " r8 ", " r5 ", " k2 "\n\tvpsubb %%zmm8, " r5 ", " r8 "%{" k2 "%}\n\t"
+#define SWL_BANK_A "%%zmm0", "%%zmm1", "%%zmm2", "%%zmm3", "%%zmm4", "%%zmm5", "%%zmm6", "%%zmm7", "%%zmm9"
+#define SWL_BANK_B "%%zmm16", "%%zmm17", "%%zmm18", "%%zmm19", "%%zmm20", "%%zmm21", "%%zmm22", "%%zmm23", "%%zmm24"
+#define SWL_KS_A "%%k1", "%%k2", "%%k3"
+#define SWL_KS_B "%%k4", "%%k5", "%%k6"
 #define SWL_ROW(reg, mov, width)                                                                                \
   mov " " #width "*16(%0), %%" reg "10\n\t" mov " " #width "*17(%0), %%" reg "11\n\t"                          \
   mov " %%" reg "10, " #width "*18(%0)\n\t" mov " %%" reg "11, " #width "*19(%0)\n\t"
 #define SWL_ROW_Y SWL_ROW("ymm", "vmovdqa", 32)
 #define SWL_ROW_Z SWL_ROW("zmm", "vmovdqa64", 64)
 #define SWL_Y(offset) SWL_CELL_MAX("ymm", offset)
-#define SWL_Z(offset) SWL_CELL_MAX("zmm", offset)
-#define SWL_S(offset) SWL_CELL_SPREAD(offset)
+// Cell pairs, one cell in each bank (SWL_CALL expands the banks into
+// arguments before the cell macro counts them).
+#define SWL_CALL(macro, ...) macro(__VA_ARGS__)
+#define SWL_Z2(offset, next) SWL_CALL(SWL_CELL_ZMAX, offset, SWL_BANK_A) SWL_CALL(SWL_CELL_ZMAX, next, SWL_BANK_B)
+#define SWL_S2(offset, next) \
+  SWL_CALL(SWL_CELL_SPREAD, offset, SWL_BANK_A, SWL_KS_A) SWL_CALL(SWL_CELL_SPREAD, next, SWL_BANK_B, SWL_KS_B)
+#define SWL_M2(offset, next) \
+  SWL_CALL(SWL_CELL_MASKED, offset, SWL_BANK_A, SWL_KS_A) SWL_CALL(SWL_CELL_MASKED, next, SWL_BANK_B, SWL_KS_B)
 #define SWL_MIX(body) SWL_MEMORY_LOOP(body, SWL_YMM, "xmm10", "xmm11", "memory")
 
 // Nanoseconds per cell vector: a round is one row of `columns` cell vectors.
-double mix_ns_per_vector(bool wide, int columns, bool spread) {
+double mix_ns_per_vector(bool wide, int columns, Form form) {
   std::uint8_t* p = scratch_memory;
   double row = 0;
   if (!wide) {
+    if (form != Form::max) return 0;
     switch (columns) {
       case 2: row = ns_per_round(SWL_MIX(SWL_Y(0) SWL_Y(32) SWL_ROW_Y)); break;
       case 4: row = ns_per_round(SWL_MIX(SWL_Y(0) SWL_Y(32) SWL_Y(64) SWL_Y(96) SWL_ROW_Y)); break;
@@ -156,19 +192,22 @@ double mix_ns_per_vector(bool wide, int columns, bool spread) {
         break;
       default: return 0;
     }
-  } else if (spread) {
-    if (columns != 8) return 0;
-    row = ns_per_round(SWL_MIX(SWL_S(0) SWL_S(64) SWL_S(128) SWL_S(192) SWL_S(256) SWL_S(320) SWL_S(384)
-                                   SWL_S(448) SWL_ROW_Z));
-  } else {
-    switch (columns) {
-      case 4: row = ns_per_round(SWL_MIX(SWL_Z(0) SWL_Z(64) SWL_Z(128) SWL_Z(192) SWL_ROW_Z)); break;
-      case 8:
-        row = ns_per_round(SWL_MIX(SWL_Z(0) SWL_Z(64) SWL_Z(128) SWL_Z(192) SWL_Z(256) SWL_Z(320) SWL_Z(384)
-                                       SWL_Z(448) SWL_ROW_Z));
+  } else if (columns == 4 && form == Form::max) {
+    row = ns_per_round(SWL_MIX(SWL_Z2(0, 64) SWL_Z2(128, 192) SWL_ROW_Z));
+  } else if (columns == 8) {
+    switch (form) {
+      case Form::max:
+        row = ns_per_round(SWL_MIX(SWL_Z2(0, 64) SWL_Z2(128, 192) SWL_Z2(256, 320) SWL_Z2(384, 448) SWL_ROW_Z));
         break;
-      default: return 0;
+      case Form::spread:
+        row = ns_per_round(SWL_MIX(SWL_S2(0, 64) SWL_S2(128, 192) SWL_S2(256, 320) SWL_S2(384, 448) SWL_ROW_Z));
+        break;
+      case Form::masked:
+        row = ns_per_round(SWL_MIX(SWL_M2(0, 64) SWL_M2(128, 192) SWL_M2(256, 320) SWL_M2(384, 448) SWL_ROW_Z));
+        break;
     }
+  } else {
+    return 0;
   }
   return row / columns;
 }
@@ -214,12 +253,15 @@ double ceiling_gcups(std::string_view kernel) {
     const std::size_t first = name.find('/');
     const std::size_t col = name.find("col/", first);
     const int columns = std::stoi(name.substr(first + 1, col - first - 1));
-    const bool spread = name.compare(col + 4, 6, "spread") == 0;
+    const std::string_view form_name = std::string_view(name).substr(col + 4);
+    const Form form = form_name.starts_with("spread")   ? Form::spread
+                      : form_name.starts_with("masked") ? Form::masked
+                                                        : Form::max;
     const bool wide = kernels::level_name(ref.level).starts_with("avx512");
     // Measured afresh at each call (a few milliseconds), right after the
     // run it is set beside: on a shared machine the speed available drifts
     // from one second to the next, and a ratio is only fair in one moment.
-    const double ns = mix_ns_per_vector(wide, columns, spread);
+    const double ns = mix_ns_per_vector(wide, columns, form);
     if (ns <= 0) return 0;
     const double lanes = wide ? 64 : 32;
     return lanes / ns;  // cells per ns = GCUPS

@@ -12,7 +12,8 @@ REPO = Path(__file__).resolve().parents[1]
 TABLE = REPO / "kernels" / "dispatch_table.def"
 HEADER = REPO / "kernels" / "interseq_kernel.hpp"
 VARIANT_LINE = re.compile(r"^SWL_VARIANT\(\s*interseq\s*,\s*([a-z0-9]+)\s*,\s*([0-9]+)\s*,\s*([a-z_]+)\s*\)\s*$")
-MIX = re.compile(r"return \{([0-9.]+), spread \? ([0-9.]+) : ([0-9.]+), spread \? ([0-9.]+) : ([0-9.]+),")
+MIX = re.compile(r"case MixForm::([a-z]+): return \{([0-9.]+), ([0-9.]+), ([0-9.]+), ([0-9.]+),")
+FORMS = {"max": 0, "spread": 1, "masked": 2}  # MaxForm's values in kernels/interseq.cpp
 
 Instruction = tuple[int, str, str]  # address, mnemonic, operands
 
@@ -26,17 +27,20 @@ def variants() -> list[tuple[str, int, str]]:
     return out
 
 
-def table_mix(spread: bool) -> dict[str, float]:
-    """Per cell vector: adds, maxes and compare+masked-move pairs, as the header says."""
-    match = MIX.search(HEADER.read_text())
-    if not match:
-        raise ValueError(f"{HEADER}: instruction_mix's return line changed; update the MIX pattern")
-    adds, max_spread, max_plain, pairs_spread, pairs_plain = (float(x) for x in match.groups())
-    return {
-        "adds": adds,
-        "maxes": max_spread if spread else max_plain,
-        "pairs": pairs_spread if spread else pairs_plain,
-    }
+def form_of(form: str) -> str:
+    """The max form of a variant's form name: max_short -> max."""
+    return form.removesuffix("_short")
+
+
+def table_mix(form: str) -> dict[str, float]:
+    """Per cell vector of the form (max, spread or masked): adds, maxes,
+    compare+masked-move pairs and compare+masked-subtraction pairs, as the
+    header says."""
+    mixes = {m.group(1): [float(x) for x in m.groups()[1:]] for m in MIX.finditer(HEADER.read_text())}
+    if form not in mixes:
+        raise ValueError(f"{HEADER}: no instruction_mix case for {form}; update the MIX pattern")
+    adds, maxes, spread_pairs, masked_pairs = mixes[form]
+    return {"adds": adds, "maxes": maxes, "spread_pairs": spread_pairs, "masked_pairs": masked_pairs}
 
 
 def kernel_object(build: Path, level: str) -> Path:
@@ -58,11 +62,11 @@ def disassembly(path: Path) -> list[tuple[str, list[Instruction]]]:
 
 
 def search_of(build: Path, level: str, columns: int, form: str) -> list[Instruction]:
-    """The int8 search of one variant (Shape<columns, MaxForm, short> at `level`)."""
-    spread = form.startswith("spread")
+    """The int8 search of one variant (Shape<columns, MaxForm, short, true> at `level`)."""
     short = form.endswith("_short")
-    form_enum = f"(swl::kernels::{level}::(anonymous namespace)::MaxForm){1 if spread else 0}"
-    shape = f"Shape<{columns}, {form_enum}, {str(short).lower()}>"
+    form_enum = f"(swl::kernels::{level}::(anonymous namespace)::MaxForm){FORMS[form_of(form)]}"
+    # The unit-extension instantiation (the last argument, true): BLOSUM62 11/1.
+    shape = f"Shape<{columns}, {form_enum}, {str(short).lower()}, true>"
     searches = [
         body
         for name, body in disassembly(kernel_object(build, level))

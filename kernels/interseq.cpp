@@ -25,6 +25,9 @@ static_assert(simd::kRowBytes == kRowBytes && simd::kRow16Offset == kRow16Offset
 enum class MaxForm {
   max,     // every maximum a plain vpmaxsb/vpmaxsw
   spread,  // a third of them Ops::max_spread (AVX-512 only), see interseq_ops.hpp
+  masked,  // E's and F's updates a compare and a masked subtraction (AVX-512
+           // only, see gap_update), the rest plain: 2 saturating ops and 3
+           // maxima per cell on the port they may share, not 4 and 5
 };
 // kColumns: subject columns per pass down the query. More columns share
 // each row's H and E loads and stores, its profile address and its loop
@@ -48,14 +51,46 @@ enum class MaxForm {
 //   The best score is taken over hd, available before the gaps are: H is
 //   largest where it comes from the diagonal (a gap only loses), and the
 //   ceiling is reached only there.
-template <int Columns, MaxForm Form, bool Short = false>
+// kUnitExtend: the gap extension is 1, which the masked form's fast gap
+// update needs (search picks the general one for any other extension).
+template <int Columns, MaxForm Form, bool Short = false, bool UnitExtend = true>
 struct Shape {
   static constexpr int kColumns = Columns;
   static constexpr MaxForm kForm = Form;
   static constexpr bool kShort = Short;
+  static constexpr bool kUnitExtend = UnitExtend;
   static constexpr int kBestChains = Form == MaxForm::spread ? 2 : 1;
+  using AnyExtend = Shape<Columns, Form, Short, false>;
   static_assert(Columns >= 1 && Columns <= kMaxColumns, "the scratch holds kMaxColumns columns");
 };
+
+// max(subs(gap, extend), opened): a gap's next value, extended or opened
+// afresh (opened = subs(x, open_extend), x at or above the floor). Spread
+// says whether this update is one of a spread form's three maxima (F's is,
+// E's is not: see sweep). The masked form picks per lane with a compare
+// into a mask and a masked subtraction:
+// - extend 1: Ops::extend_by_one, whose subtraction is plain (it cannot
+//   wrap where it is taken);
+// - any other: the compare is against threshold = subs(x, open_extend -
+//   extend) (an offset from 0 to 127 in int8 lanes, as open_extend is at
+//   most 127 there), which is opened + extend where opened did not
+//   saturate, so gap >= threshold says gap - extend >= opened; where
+//   opened did saturate (at the floor), gap below threshold has
+//   subs(gap, extend) at the floor too, so either choice is exact. The
+//   subtraction saturates here, as gap - extend may lie below the floor.
+template <class Ops, MaxForm Form, bool Spread, bool UnitExtend>
+inline typename Ops::Vec gap_update(typename Ops::Vec gap, typename Ops::Vec opened, typename Ops::Vec extend,
+                                    [[maybe_unused]] typename Ops::Vec threshold) {
+  if constexpr (Form == MaxForm::masked && UnitExtend) {
+    return Ops::extend_by_one(gap, opened, extend);
+  } else if constexpr (Form == MaxForm::masked) {
+    return Ops::extend_past(gap, opened, threshold, extend);
+  } else if constexpr (Form == MaxForm::spread && Spread) {
+    return Ops::max_spread(Ops::subs(gap, extend), opened);
+  } else {
+    return Ops::max(Ops::subs(gap, extend), opened);
+  }
+}
 
 template <class Ops, MaxForm Form>
 inline typename Ops::Vec spread_max(typename Ops::Vec a, typename Ops::Vec b) {
@@ -78,6 +113,9 @@ inline void sweep(const Job& job, const Scratch& s) {
   const Vec floor = Ops::set1(Ops::kFloor);
   const Vec open_extend = Ops::set1(job.gap_open_extend);
   const Vec extend = Ops::set1(job.gap_extend);
+  constexpr bool kUnitExtend = Shape::kUnitExtend;
+  constexpr bool kThreshold = kForm == MaxForm::masked && !kUnitExtend;  // see gap_update
+  [[maybe_unused]] const Vec threshold_offset = Ops::set1(job.gap_open_extend - job.gap_extend);
   [[maybe_unused]] const typename Ops::Lanes starting = Ops::reset_lanes(Ops::load(s.keep));
   const Vec* profile = reinterpret_cast<const Vec*>(s.profile);
   Vec* h_store = reinterpret_cast<Vec*>(s.h);
@@ -120,16 +158,18 @@ inline void sweep(const Job& job, const Scratch& s) {
         best[c % kChains] = spread_max<Ops, kForm>(best[c % kChains], h_diagonal[c]);
         const Vec x = spread_max<Ops, kForm>(h_diagonal[c], f[c]);
         const Vec x_open = Ops::subs(x, open_extend);
+        const Vec threshold = kThreshold ? Ops::subs(x, threshold_offset) : x_open;
         h_up[c] = Ops::max(x, e);
-        e = Ops::max(Ops::subs(e, extend), x_open);
-        f[c] = spread_max<Ops, kForm>(Ops::subs(f[c], extend), x_open);
+        e = gap_update<Ops, kForm, false, kUnitExtend>(e, x_open, extend, threshold);
+        f[c] = gap_update<Ops, kForm, true, kUnitExtend>(f[c], x_open, extend, threshold);
       } else {
         Vec h = spread_max<Ops, kForm>(h_diagonal[c], f[c]);
         h = Ops::max(h, e);
         best[c % kChains] = spread_max<Ops, kForm>(best[c % kChains], h);
         const Vec h_open = Ops::subs(h, open_extend);
-        e = Ops::max(Ops::subs(e, extend), h_open);
-        f[c] = spread_max<Ops, kForm>(Ops::subs(f[c], extend), h_open);
+        const Vec threshold = kThreshold ? Ops::subs(h, threshold_offset) : h_open;
+        e = gap_update<Ops, kForm, false, kUnitExtend>(e, h_open, extend, threshold);
+        f[c] = gap_update<Ops, kForm, true, kUnitExtend>(f[c], h_open, extend, threshold);
         h_up[c] = h;
       }
     }
@@ -249,6 +289,9 @@ inline constexpr std::uint32_t kNoSubject = 0xffffffffu;
 
 template <class Ops, class Shape>
 void search(const Job& job, const Scratch& s) {
+  if constexpr (Shape::kForm == MaxForm::masked && Shape::kUnitExtend) {
+    if (job.gap_extend != 1) return search<Ops, typename Shape::AnyExtend>(job, s);
+  }
   using Vec = typename Ops::Vec;
   using Elem = typename Ops::Elem;
   using Column = typename Ops::Column;
@@ -450,6 +493,8 @@ SWL_INTERSEQ_VARIANT(8, max, max_short, true)
 #if defined(__AVX512BW__)
 SWL_INTERSEQ_VARIANT(8, spread, spread, false)
 SWL_INTERSEQ_VARIANT(8, spread, spread_short, true)
+SWL_INTERSEQ_VARIANT(8, masked, masked, false)
+SWL_INTERSEQ_VARIANT(8, masked, masked_short, true)
 #endif
 #undef SWL_INTERSEQ_VARIANT
 

@@ -69,21 +69,31 @@ using Function = void (*)(const Job&, const Scratch&);
 // per class. Counted by hand from kernels/interseq.cpp's sweep and held to
 // the compiled loop by tests/python/test_interseq_mix.py. Per cell:
 // saturating adds and subtractions: hd, the open, the two extends (4);
-// maxima: H from hd, F and E, E's and F's updates, the best score (5), of
-// which the spread form does three as a compare and a masked move. Per row,
-// shared by the columns of a pass: the H and E loads and stores; the
-// profile is a memory operand of the add, one load per cell.
+// maxima: H from hd, F and E, E's and F's updates, the best score (5). The
+// spread form does three of the maxima as a compare and a masked move; the
+// masked form does each gap's extend and update as a compare and a masked
+// plain subtraction (with a gap extension of 1, as tuned and timed).
+// Per row, shared by the columns of a pass: the H and E loads and stores;
+// the profile is a memory operand of the add, one load per cell.
 struct InstructionMix {
   double adds;          // vpaddsb, vpsubsb
   double maxes;         // vpmaxsb
   double spread_pairs;  // vpcmpgtb into a mask and a masked vmovdqu8
+  double masked_pairs;  // vpcmpgtb into a mask and a masked vpsubb
   double loads;
   double stores;
 };
 
-constexpr InstructionMix instruction_mix(int columns, bool spread) {
+enum class MixForm { max, spread, masked };
+
+constexpr InstructionMix instruction_mix(int columns, MixForm form) {
   const double per_row = 2.0 / columns;  // H and E of the pass's last column
-  return {4.0, spread ? 2.0 : 5.0, spread ? 3.0 : 0.0, 1.0 + per_row, per_row};
+  switch (form) {
+    case MixForm::max: return {4.0, 5.0, 0.0, 0.0, 1.0 + per_row, per_row};
+    case MixForm::spread: return {4.0, 2.0, 3.0, 0.0, 1.0 + per_row, per_row};
+    case MixForm::masked: return {2.0, 3.0, 0.0, 2.0, 1.0 + per_row, per_row};
+  }
+  return {};
 }
 
 // One level's kernels: search8 runs int8 lanes (narrow_lanes of them),

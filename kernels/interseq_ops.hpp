@@ -21,6 +21,22 @@
 //                            port balances the two; on Zen 4/5, whose max has
 //                            several ports, it costs a third of the speed.
 //                            The `spread` variants use it (kernels/interseq.cpp).
+//   extend_by_one(gap, opened) AVX-512 only: max(subs(gap, 1), opened) for
+//                            opened at or above the floor, as a compare
+//                            into a mask and a masked plain subtraction:
+//                            where gap > opened, gap - 1 >= opened and gap
+//                            is above the floor, so the subtraction cannot
+//                            wrap; elsewhere opened wins (ties give equal
+//                            values). Neither instruction is a saturating
+//                            add or a max, so on CPUs where those have one
+//                            512-bit port it moves both gap updates off it.
+//                            The `masked` variants use it, for a gap
+//                            extension of 1 (kernels/interseq.cpp).
+//   extend_past(gap, opened, threshold, extend)
+//                            AVX-512 only: the same for any extension,
+//                            gap >= threshold choosing subs(gap, extend)
+//                            (gap_update in kernels/interseq.cpp says why
+//                            that is exact)
 //   Lanes, reset_lanes(keep), reset(v, lanes)
 //                            the lanes whose subject starts over (keep holds
 //                            the floor there and the ceiling elsewhere), and
@@ -107,6 +123,12 @@ struct Arith8 {
   static Vec subs(Vec a, Vec b) { return _mm512_subs_epi8(a, b); }
   static Vec max(Vec a, Vec b) { return _mm512_max_epi8(a, b); }
   static Vec max_spread(Vec a, Vec b) { return _mm512_mask_mov_epi8(a, _mm512_cmpgt_epi8_mask(b, a), b); }
+  static Vec extend_by_one(Vec gap, Vec opened, Vec one) {
+    return _mm512_mask_sub_epi8(opened, _mm512_cmpgt_epi8_mask(gap, opened), gap, one);
+  }
+  static Vec extend_past(Vec gap, Vec opened, Vec threshold, Vec extend) {
+    return _mm512_mask_subs_epi8(opened, _mm512_cmpge_epi8_mask(gap, threshold), gap, extend);
+  }
   using Lanes = __mmask64;
   static Lanes reset_lanes(Vec keep) { return _mm512_cmpeq_epi8_mask(keep, set1(kFloor)); }
   static Vec reset(Vec v, Lanes lanes) { return _mm512_mask_mov_epi8(v, lanes, set1(kFloor)); }
@@ -212,6 +234,12 @@ struct Ops16 {
   static Vec subs(Vec a, Vec b) { return _mm512_subs_epi16(a, b); }
   static Vec max(Vec a, Vec b) { return _mm512_max_epi16(a, b); }
   static Vec max_spread(Vec a, Vec b) { return _mm512_mask_mov_epi16(a, _mm512_cmpgt_epi16_mask(b, a), b); }
+  static Vec extend_by_one(Vec gap, Vec opened, Vec one) {
+    return _mm512_mask_sub_epi16(opened, _mm512_cmpgt_epi16_mask(gap, opened), gap, one);
+  }
+  static Vec extend_past(Vec gap, Vec opened, Vec threshold, Vec extend) {
+    return _mm512_mask_subs_epi16(opened, _mm512_cmpge_epi16_mask(gap, threshold), gap, extend);
+  }
   using Lanes = __mmask32;
   static Lanes reset_lanes(Vec keep) { return _mm512_cmpeq_epi16_mask(keep, set1(kFloor)); }
   static Vec reset(Vec v, Lanes lanes) { return _mm512_mask_mov_epi16(v, lanes, set1(kFloor)); }

@@ -3,7 +3,8 @@ kernels/interseq_kernel.hpp) against the compiled inner loop of every
 interseq variant the dispatch table offers.
 
 Each variant's int8 search is found in its level's kernel object by its
-template arguments (Shape<columns, MaxForm, short>), and its innermost loop
+template arguments (Shape<columns, MaxForm, short, true>, the instantiation
+for a gap extension of 1), and its innermost loop
 that does saturating arithmetic (the sweep over the query rows) is counted
 with objdump (bench/interseq_loops.py): per pass of that loop, one query row
 of `columns` cell vectors.
@@ -21,7 +22,7 @@ from conftest import REPO, build_dir, require
 
 sys.path.insert(0, str(REPO / "bench"))
 
-from interseq_loops import kernel_object, row_loop, search_of, table_mix, variants  # noqa: E402
+from interseq_loops import form_of, kernel_object, row_loop, search_of, table_mix, variants  # noqa: E402
 
 CASES = variants()
 
@@ -38,19 +39,21 @@ def test_row_loop_has_the_tabled_mix(level, columns, form):
     require(kernel_object(build, level).is_file(), f"no kernel object in {build} (build with cmake --build {build})")
     loop = row_loop(search_of(build, level, columns, form))
     mnemonics = [m for _, m, _ in loop]
-    expected = table_mix(form.startswith("spread"))
+    expected = table_mix(form_of(form))
     adds = sum(m in ("vpaddsb", "vpsubsb") for m in mnemonics)
     maxes = sum(m == "vpmaxsb" for m in mnemonics)
     # The compiler writes the compare as vpcmpgtb or vpcmpnleb (the same
-    # instruction, an immediate predicate) and the masked move as vmovdqu8
-    # {k} or vpblendmb.
+    # instruction, an immediate predicate), the masked move as vmovdqu8
+    # {k} or vpblendmb, and the masked subtraction as vpsubb {k}.
     compares = sum(m in ("vpcmpgtb", "vpcmpnleb", "vpcmpltb") for m in mnemonics)
     masked_moves = sum((m == "vmovdqu8" and "{%k" in operands) or m == "vpblendmb" for _, m, operands in loop)
+    masked_subtractions = sum(m == "vpsubb" and "{%k" in operands for _, m, operands in loop)
     where = f"{level}/{columns}col/{form}, loop of {len(loop)} instructions"
     assert adds == expected["adds"] * columns, where
     assert maxes == expected["maxes"] * columns, where
-    assert compares == expected["pairs"] * columns, where
-    assert masked_moves == expected["pairs"] * columns, where
+    assert compares == (expected["spread_pairs"] + expected["masked_pairs"]) * columns, where
+    assert masked_moves == expected["spread_pairs"] * columns, where
+    assert masked_subtractions == expected["masked_pairs"] * columns, where
 
 
 def test_ceiling_is_measured_beside_each_variant():
