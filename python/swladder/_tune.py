@@ -94,9 +94,16 @@ SWITCH_MARGIN = 0.02
 # - AMD family 0x1a (Zen 5): a plain-max AVX-512 VBMI interseq variant where
 #   the build has one (issue 12: 148 against 105 GCUPS for the
 #   compare-and-masked-move max), else the table's order.
-# - Intel: the table's order was tuned on an Ice Lake server; kept.
+# - Intel family 6, AVX-512: a masked interseq variant, as measured on a
+#   2-core Sapphire Rapids-class Xeon (AVX-512 with VBMI and FP16; 512-bit
+#   saturating arithmetic and max one per cycle, on one port): 8col/masked/short
+#   80.9 against 67.1 GCUPS for 8col/spread, the table's first, q4 against
+#   Tursiops on 2 threads. Ice Lake and Skylake-SP servers have the same two
+#   512-bit ports (stages/README.md, chapter 9). Elsewhere the table's order,
+#   tuned on an Ice Lake server.
 BUILTIN_DEFAULTS: dict[tuple[str, int], dict[str, list[str]]] = {
     ("AuthenticAMD", 0x1A): {"interseq": ["avx512vbmi/*/max"]},
+    ("GenuineIntel", 0x6): {"interseq": ["avx512vbmi/8col/masked/short", "avx512bw/8col/masked/short"]},
 }
 
 

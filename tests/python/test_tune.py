@@ -148,7 +148,13 @@ def test_builtin_defaults_follow_vendor_and_family_with_patterns():
     # No variant matches: the dispatch table's first choice.
     assert _tune.builtin_default("interseq", ["avx512vbmi", "avx2"], zen5) == "avx512vbmi"
     intel = _tune.Cpu("GenuineIntel", 6, 0x6A, "Intel Xeon Ice Lake")
+    # Without a masked variant on offer, Intel keeps the table's first.
     assert _tune.builtin_default("interseq", variants, intel) == "avx512vbmi/8col/spread"
+    with_masked = [*variants, "avx512bw/8col/masked/short", "avx512vbmi/8col/masked/short"]
+    assert _tune.builtin_default("interseq", with_masked, intel) == "avx512vbmi/8col/masked/short"
+    without_vbmi = ["avx512bw/8col/spread", "avx512bw/8col/masked/short", "avx2/4col/max"]
+    assert _tune.builtin_default("interseq", without_vbmi, intel) == "avx512bw/8col/masked/short"
+    assert _tune.builtin_default("interseq", ["avx2/4col/max", "avx2/8col/max"], intel) == "avx2/4col/max"
     unknown = _tune.Cpu("", -1, -1, "")
     assert _tune.builtin_default("striped", ["avx2", "sse41"], unknown) == "avx2"
 
