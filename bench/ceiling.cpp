@@ -69,7 +69,7 @@ double per_ns(Body body) {
 // registers or in the upper halves of zmm0..9: only the xmm names clobber.
 #define SWL_YMM "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9"
 
-enum class Form { max, spread, masked };  // the variant's form, from its name
+using Form = kernels::interseq::MixForm;  // the variant's form, from its name
 
 #if defined(__x86_64__)
 // Memory every loop reads and writes: 20 vectors of 64 bytes, in L1.
