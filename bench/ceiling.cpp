@@ -146,8 +146,8 @@ Throughput measure_avx512(bool vbmi) {
   "vpcmpgtb " r8 ", %%zmm8, " k3 "\n\tvmovdqu8 %%zmm8, " r8 "%{" k3 "%}\n\t"
 // The masked form: the diagonal add and the open (2 saturating), three
 // maxima, and E's and F's updates as a compare into a mask and a masked
-// plain subtraction merged into the opened value (r6 the gap, r7 and r8
-// the opened values).
+// plain subtraction merged into the opened value (r6 and r5 the gaps, read
+// only; r7 and r8 the opened values, the chains).
 #define SWL_CELL_MASKED(offset, r0, r1, r2, r3, r4, r5, r6, r7, r8, k1, k2, k3)                             \
   "vpaddsb " #offset "(%0), " r0 ", " r0 "\n\t"                                                               \
   "vpsubsb %%zmm8, " r1 ", " r1 "\n\t"                                                                         \
