@@ -97,10 +97,10 @@ SWITCH_MARGIN = 0.02
 # - Intel family 6, AVX-512: a masked interseq variant, as measured on a
 #   2-core Sapphire Rapids-class Xeon (AVX-512 with VBMI and FP16; 512-bit
 #   saturating arithmetic and max one per cycle, on one port): 8col/masked/short
-#   80.9 against 67.1 GCUPS for 8col/spread, the table's first, q4 against
-#   Tursiops on 2 threads. Ice Lake and Skylake-SP servers have the same two
-#   512-bit ports (stages/README.md, chapter 9). Elsewhere the table's order,
-#   tuned on an Ice Lake server.
+#   77.1 against 64.5 GCUPS for 8col/spread, the table's first, q4 against
+#   Tursiops on 2 threads (stages/README.md, chapter 9). The Ice Lake server
+#   the table was tuned on shares that port the same way; older Intel
+#   AVX-512 cores are unmeasured. Elsewhere the table's order.
 BUILTIN_DEFAULTS: dict[tuple[str, int], dict[str, list[str]]] = {
     ("AuthenticAMD", 0x1A): {"interseq": ["avx512vbmi/*/max"]},
     ("GenuineIntel", 0x6): {"interseq": ["avx512vbmi/8col/masked/short", "avx512bw/8col/masked/short"]},
