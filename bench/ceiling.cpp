@@ -123,19 +123,14 @@ Throughput measure_avx512(bool vbmi) {
 // throughput; so the AVX-512 cells alternate between two register banks
 // (zmm0..9 and zmm16..25; this unit is built without AVX-512, so the
 // compiler never holds anything in zmm16..31), which halves every chain.
-#define SWL_CELL_MAX(reg, offset)                                                                               \
-  "vpaddsb " #offset "(%0), %%" reg "0, %%" reg "0\n\t"                                                         \
-  "vpsubsb %%" reg "8, %%" reg "1, %%" reg "1\n\tvpsubsb %%" reg "8, %%" reg "2, %%" reg "2\n\t"                 \
-  "vpsubsb %%" reg "8, %%" reg "3, %%" reg "3\n\tvpmaxsb %%" reg "8, %%" reg "4, %%" reg "4\n\t"                 \
-  "vpmaxsb %%" reg "8, %%" reg "5, %%" reg "5\n\tvpmaxsb %%" reg "8, %%" reg "6, %%" reg "6\n\t"                 \
-  "vpmaxsb %%" reg "8, %%" reg "7, %%" reg "7\n\tvpmaxsb %%" reg "8, %%" reg "9, %%" reg "9\n\t"
-// AVX-512 max form, bank registers r0..r8 (the cell's 9 chains); the
-// constant operand is zmm8 in both banks.
-#define SWL_CELL_ZMAX(offset, r0, r1, r2, r3, r4, r5, r6, r7, r8)                                            \
+// The max form: the diagonal add (the profile its memory operand), three
+// saturating subtractions and five maxima, on bank registers r0..r8 (the
+// cell's 9 chains), c the constant operand.
+#define SWL_CELL_MAX(offset, c, r0, r1, r2, r3, r4, r5, r6, r7, r8)                                         \
   "vpaddsb " #offset "(%0), " r0 ", " r0 "\n\t"                                                               \
-  "vpsubsb %%zmm8, " r1 ", " r1 "\n\tvpsubsb %%zmm8, " r2 ", " r2 "\n\tvpsubsb %%zmm8, " r3 ", " r3 "\n\t"    \
-  "vpmaxsb %%zmm8, " r4 ", " r4 "\n\tvpmaxsb %%zmm8, " r5 ", " r5 "\n\tvpmaxsb %%zmm8, " r6 ", " r6 "\n\t"    \
-  "vpmaxsb %%zmm8, " r7 ", " r7 "\n\tvpmaxsb %%zmm8, " r8 ", " r8 "\n\t"
+  "vpsubsb " c ", " r1 ", " r1 "\n\tvpsubsb " c ", " r2 ", " r2 "\n\tvpsubsb " c ", " r3 ", " r3 "\n\t"          \
+  "vpmaxsb " c ", " r4 ", " r4 "\n\tvpmaxsb " c ", " r5 ", " r5 "\n\tvpmaxsb " c ", " r6 ", " r6 "\n\t"          \
+  "vpmaxsb " c ", " r7 ", " r7 "\n\tvpmaxsb " c ", " r8 ", " r8 "\n\t"
 // The spread form: two plain maxima, three as a compare into a mask and a masked move.
 #define SWL_CELL_SPREAD(offset, r0, r1, r2, r3, r4, r5, r6, r7, r8, k1, k2, k3)                             \
   "vpaddsb " #offset "(%0), " r0 ", " r0 "\n\t"                                                               \
@@ -154,6 +149,7 @@ Throughput measure_avx512(bool vbmi) {
   "vpmaxsb %%zmm8, " r2 ", " r2 "\n\tvpmaxsb %%zmm8, " r3 ", " r3 "\n\tvpmaxsb %%zmm8, " r4 ", " r4 "\n\t"    \
   "vpcmpgtb " r7 ", " r6 ", " k1 "\n\tvpsubb %%zmm8, " r6 ", " r7 "%{" k1 "%}\n\t"                              \
   "vpcmpgtb " r8 ", " r5 ", " k2 "\n\tvpsubb %%zmm8, " r5 ", " r8 "%{" k2 "%}\n\t"
+#define SWL_BANK_Y "%%ymm0", "%%ymm1", "%%ymm2", "%%ymm3", "%%ymm4", "%%ymm5", "%%ymm6", "%%ymm7", "%%ymm9"
 #define SWL_BANK_A "%%zmm0", "%%zmm1", "%%zmm2", "%%zmm3", "%%zmm4", "%%zmm5", "%%zmm6", "%%zmm7", "%%zmm9"
 #define SWL_BANK_B "%%zmm16", "%%zmm17", "%%zmm18", "%%zmm19", "%%zmm20", "%%zmm21", "%%zmm22", "%%zmm23", "%%zmm24"
 #define SWL_KS_A "%%k1", "%%k2", "%%k3"
@@ -163,11 +159,12 @@ Throughput measure_avx512(bool vbmi) {
   mov " %%" reg "10, " #width "*18(%0)\n\t" mov " %%" reg "11, " #width "*19(%0)\n\t"
 #define SWL_ROW_Y SWL_ROW("ymm", "vmovdqa", 32)
 #define SWL_ROW_Z SWL_ROW("zmm", "vmovdqa64", 64)
-#define SWL_Y(offset) SWL_CELL_MAX("ymm", offset)
-// Cell pairs, one cell in each bank (SWL_CALL expands the banks into
-// arguments before the cell macro counts them).
+// SWL_CALL expands the banks into arguments before the cell macro counts them.
 #define SWL_CALL(macro, ...) macro(__VA_ARGS__)
-#define SWL_Z2(offset, next) SWL_CALL(SWL_CELL_ZMAX, offset, SWL_BANK_A) SWL_CALL(SWL_CELL_ZMAX, next, SWL_BANK_B)
+#define SWL_Y(offset) SWL_CALL(SWL_CELL_MAX, offset, "%%ymm8", SWL_BANK_Y)
+// AVX-512 cell pairs, one cell in each bank; the constant operand is zmm8 in both.
+#define SWL_Z2(offset, next) \
+  SWL_CALL(SWL_CELL_MAX, offset, "%%zmm8", SWL_BANK_A) SWL_CALL(SWL_CELL_MAX, next, "%%zmm8", SWL_BANK_B)
 #define SWL_S2(offset, next) \
   SWL_CALL(SWL_CELL_SPREAD, offset, SWL_BANK_A, SWL_KS_A) SWL_CALL(SWL_CELL_SPREAD, next, SWL_BANK_B, SWL_KS_B)
 #define SWL_M2(offset, next) \
