@@ -25,7 +25,7 @@ import os
 import stat
 import sys
 import time
-from typing import IO, Any, Iterable, Iterator, Sequence, Union
+from typing import IO, Any, Callable, Iterable, Iterator, Sequence, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -153,19 +153,24 @@ def _open_fasta_stream(path: str) -> tuple[IO[bytes], str]:
     return raw, source
 
 
-def fasta_chunks(path: PathLike, residue_budget: int) -> Iterator[Database]:
+def fasta_chunks(path: PathLike, residue_budget: int, *,
+                 blocks_filter: Callable[[Iterable[bytes]], Iterable[bytes]] | None = None) -> Iterator[Database]:
     """Databases of consecutive runs of records of a FASTA file ("-":
     standard input; gzip by content), each holding about ``residue_budget``
     residues (over it by at most one record and one read block, itself no
     larger than the budget or 1 MiB): the file is never held whole in memory.
     The parser encodes residues straight into the chunk's storage, and a
     chunk is dropped before the next is read, so peak memory is about one
-    chunk."""
+    chunk. ``blocks_filter``, if given, sees the file's bytes on their way
+    to the parser (to check them against a checksum)."""
     path = os.fsdecode(os.fspath(path))
     stream, source = _open_fasta_stream(path)
     try:
         block_size = read_block_size(residue_budget)
-        yield from parse_chunks(stream_blocks(stream, source, block_size), source, residue_budget,
+        blocks: Iterable[bytes] = stream_blocks(stream, source, block_size)
+        if blocks_filter is not None:
+            blocks = blocks_filter(blocks)
+        yield from parse_chunks(blocks, source, residue_budget,
                                 reserve=chunk_reserve(residue_budget, block_size, bytes_left(stream)))
     finally:
         if stream is not getattr(sys.stdin, "buffer", None) and stream is not sys.stdin:

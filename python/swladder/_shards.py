@@ -12,17 +12,20 @@ file order. None of this needs the dask extra.
 from __future__ import annotations
 
 import dataclasses
+import errno
+import hashlib
 import json
 import os
-from typing import IO, Any, Iterator
+from typing import IO, Any, Iterable, Iterator
 
-from . import _hits
+from . import _files, _hits
 from ._fasta import GZIP_MAGIC, Database, PathLike, _fasta_path, _open_error
 from ._search import integer_argument
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "swladder-shards"
-MANIFEST_VERSION = 1
+# Version 2 adds each shard's SHA-256: counts alone miss an edit that keeps a shard's length.
+MANIFEST_VERSION = 2
 LINE_WIDTH = 60
 _RECORD_STARTS = (b"\n>", b"\r>")  # a lone CR ends a line too, as the FASTA reader reads it
 
@@ -32,13 +35,15 @@ class Shard:
     """One piece of a database as a task reads it: a whole FASTA file
     (``start``/``end`` None) or the records starting in the byte range
     [start, end) of one; ``sequences``/``residues`` are the manifest's
-    counts, checked against what is read (None: not known)."""
+    counts and ``sha256`` the hex digest of the file's bytes, checked
+    against what is read (None: not known)."""
 
     path: str
     start: int | None = None
     end: int | None = None
     sequences: int | None = None
     residues: int | None = None
+    sha256: str | None = None
 
     @property
     def label(self) -> str:
@@ -47,7 +52,8 @@ class Shard:
     def chunks(self, residue_budget: int) -> Iterator[Database]:
         """The shard as Databases of about ``residue_budget`` residues each."""
         if self.start is None:
-            yield from _hits.fasta_chunks(self.path, residue_budget)
+            yield from _hits.fasta_chunks(self.path, residue_budget,
+                                          blocks_filter=None if self.sha256 is None else self._checked_blocks)
             return
         assert self.end is not None
         path = _fasta_path(self.path)
@@ -65,6 +71,17 @@ class Shard:
             left = os.fstat(stream.fileno()).st_size - self.start
             yield from _hits.parse_chunks(blocks, self.label, residue_budget,
                                           reserve=_hits.chunk_reserve(residue_budget, block_size, left))
+
+    def _checked_blocks(self, blocks: Iterable[bytes]) -> Iterator[bytes]:
+        """The blocks of the shard's file as read, hashed on the way: a
+        ValueError after the last one if they are not what was written."""
+        digest = hashlib.sha256()
+        for block in blocks:
+            digest.update(block)
+            yield block
+        if digest.hexdigest() != self.sha256:
+            raise ValueError(f"shard '{self.path}' changed after it was written (its SHA-256 differs from its "
+                             "manifest's): shard the database again")
 
     def check(self, sequences: int, residues: int) -> None:
         """A ValueError naming the shard if it does not hold what its manifest says."""
@@ -137,27 +154,70 @@ def byte_ranges(path: str, size: int, count: int) -> list[Shard]:
 # --- Shard files ---------------------------------------------------------------------
 
 
-def _write_record(out: IO[str], name: str, description: str, sequence: str) -> None:
-    out.write(f">{name}{' ' + description if description else ''}\n")
-    out.write("".join(sequence[at:at + LINE_WIDTH] + "\n" for at in range(0, len(sequence), LINE_WIDTH)))
+def _record_text(name: str, description: str, sequence: str) -> str:
+    return (f">{name}{' ' + description if description else ''}\n"
+            + "".join(sequence[at:at + LINE_WIDTH] + "\n" for at in range(0, len(sequence), LINE_WIDTH)))
+
+
+def _previous_sharding(folder: str) -> bool:
+    """Whether ``folder`` holds nothing but a sharding that ``write_shards``
+    wrote (its manifest and the shard files it names), which may be
+    replaced whole."""
+    names = set(os.listdir(folder))
+    if not names:
+        return True
+    if MANIFEST_NAME not in names:
+        return False
+    try:
+        with open(os.path.join(folder, MANIFEST_NAME), encoding="utf-8") as handle:
+            manifest = json.load(handle)
+        files = {entry["file"] for entry in manifest["shards"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return manifest.get("format") == MANIFEST_FORMAT and names <= files | {MANIFEST_NAME}
+
+
+def _check_out_dir(database: str, out: str) -> None:
+    """Refuses an output folder that would lose a user's file: anything but
+    a missing folder, an empty one or a previous sharding, or a folder that
+    holds the database itself."""
+    if not os.path.exists(out):
+        return
+    if not os.path.isdir(out):
+        raise FileExistsError(errno.EEXIST, f"'{out}' exists and is not a directory: give a folder for the shards")
+    try:
+        _files.refuse_output_that_is_input(database, [("folder", out)])
+    except ValueError:
+        raise ValueError(f"the database '{database}' is in '{out}', the folder to write: "
+                         "give another folder for the shards") from None
+    if not _previous_sharding(out):
+        raise FileExistsError(errno.EEXIST, f"'{out}' holds files other than an earlier 'swladder shard' output: "
+                              "give an empty or new folder")
 
 
 def write_shards(database: PathLike, shards: int, out_dir: PathLike, *,
                  chunk: int = _hits.DEFAULT_CHUNK_RESIDUES) -> dict[str, Any]:
     """Splits a FASTA file (gzip by content) into up to ``shards`` FASTA
-    files of about equal residues in ``out_dir`` (created if missing), in
-    database order, and writes ``manifest.json`` there: for each shard its
-    file, the database-wide ordinal of its first sequence, its sequences and
-    residues, with the whole database's totals. Records are copied as
-    written (name, description, sequence; lines of 60 residues). Fewer
-    shards are written when there are fewer sequences than ``shards``.
-    Reads the file twice (once to count the residues); memory stays near
-    ``chunk`` residues. Returns the manifest."""
+    files of about equal residues in ``out_dir``, in database order, and
+    writes ``manifest.json`` there: for each shard its file, the
+    database-wide ordinal of its first sequence, its sequences, residues and
+    SHA-256, with the whole database's totals. Records are copied as written
+    (name, description, sequence; lines of 60 residues). Fewer shards are
+    written when there are fewer sequences than ``shards``.
+
+    ``out_dir`` must be missing, empty, or hold only an earlier sharding
+    (its manifest and shard files), which is then replaced whole; anything
+    else raises FileExistsError. The shards are written into a new folder
+    beside it that takes its place at the end, so a failed run leaves it as
+    it was. Reads the database twice (once to count the residues); memory
+    stays near ``chunk`` residues. Returns the manifest."""
     shards = integer_argument("shards", shards, 1)
     chunk = integer_argument("chunk (residues)", chunk, 1)
     path = os.fsdecode(os.fspath(database))
     if path == "-":
         raise ValueError("cannot shard standard input (it is read twice): give the database's path")
+    out = os.fsdecode(os.fspath(out_dir))
+    _check_out_dir(path, out)
     total_residues = 0
     total_sequences = 0
     for part in _hits.fasta_chunks(path, chunk):
@@ -165,11 +225,17 @@ def write_shards(database: PathLike, shards: int, out_dir: PathLike, *,
         total_sequences += len(part)
     if total_sequences == 0:
         raise ValueError(f"database '{path}' holds no sequences: nothing to shard")
-    out = os.fsdecode(os.fspath(out_dir))
-    os.makedirs(out, exist_ok=True)
+    with _files.replaced_folder(out, may_replace=True) as folder:
+        manifest = _write_shard_files(path, folder, shards, chunk, total_sequences, total_residues)
+    return manifest
+
+
+def _write_shard_files(path: str, folder: str, shards: int, chunk: int, total_sequences: int,
+                       total_residues: int) -> dict[str, Any]:
     width = max(4, len(str(shards - 1)))
     entries: list[dict[str, Any]] = []
-    current: IO[str] | None = None
+    current: IO[bytes] | None = None
+    digest = hashlib.sha256()
     residues_before = 0
     ordinal = 0
     stream, source = _hits._open_fasta_stream(path)
@@ -182,12 +248,16 @@ def write_shards(database: PathLike, shards: int, out_dir: PathLike, *,
                 if not entries or number > entries[-1]["number"]:
                     if current is not None:
                         current.close()
+                        entries[-1]["sha256"] = digest.hexdigest()
                     file_name = f"shard-{number:0{width}d}.fa"
-                    current = open(os.path.join(out, file_name), "w", encoding="utf-8", errors="surrogateescape")
+                    current = open(os.path.join(folder, file_name), "wb")  # noqa: SIM115 (closed below)
+                    digest = hashlib.sha256()
                     entries.append({"number": number, "file": file_name, "first": ordinal, "sequences": 0,
                                     "residues": 0})
                 assert current is not None
-                _write_record(current, name, description, sequence)
+                text = _record_text(name, description, sequence).encode("utf-8", "surrogateescape")
+                current.write(text)
+                digest.update(text)
                 entries[-1]["sequences"] += 1
                 entries[-1]["residues"] += len(sequence)
                 residues_before += len(sequence)
@@ -196,14 +266,17 @@ def write_shards(database: PathLike, shards: int, out_dir: PathLike, *,
         stream.close()
         if current is not None:
             current.close()
+    if entries:
+        entries[-1]["sha256"] = digest.hexdigest()
     if (ordinal, residues_before) != (total_sequences, total_residues):
         raise ValueError(f"database '{path}' changed while it was being sharded: shard it again")
     manifest = {
         "format": MANIFEST_FORMAT, "version": MANIFEST_VERSION, "source": path,
         "sequences": total_sequences, "residues": total_residues,
-        "shards": [{key: entry[key] for key in ("file", "first", "sequences", "residues")} for entry in entries],
+        "shards": [{key: entry[key] for key in ("file", "first", "sequences", "residues", "sha256")}
+                   for entry in entries],
     }
-    with open(os.path.join(out, MANIFEST_NAME), "w", encoding="utf-8") as handle:
+    with open(os.path.join(folder, MANIFEST_NAME), "w", encoding="utf-8") as handle:
         json.dump(manifest, handle, indent=1)
         handle.write("\n")
     return manifest
@@ -233,17 +306,24 @@ def read_manifest(path: str) -> list[Shard]:
         raise ValueError(f"shard manifest '{path}' is not valid JSON ({error})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
         raise ValueError(f"'{path}' is not a manifest written by 'swladder shard'")
+    if manifest.get("version") == 1:
+        raise ValueError(f"shard manifest '{path}' was written by an older swladder, without the checksums that "
+                         "show a shard unchanged: shard the database again")
     if manifest.get("version") != MANIFEST_VERSION:
         raise ValueError(f"shard manifest '{path}' has version {manifest.get('version')!r}; "
                          f"this swladder reads version {MANIFEST_VERSION}")
     folder = os.path.dirname(path)
     shards = []
     expected_first = 0
-    for entry in manifest["shards"]:
-        if entry["first"] != expected_first:
-            raise ValueError(f"shard manifest '{path}': shard '{entry['file']}' starts at sequence {entry['first']}, "
-                             f"not {expected_first}")
-        shards.append(Shard(os.path.join(folder, entry["file"]), sequences=int(entry["sequences"]),
-                            residues=int(entry["residues"])))
-        expected_first += int(entry["sequences"])
+    try:
+        for entry in manifest["shards"]:
+            if entry["first"] != expected_first:
+                raise ValueError(f"shard manifest '{path}': shard '{entry['file']}' starts at sequence "
+                                 f"{entry['first']}, not {expected_first}")
+            shards.append(Shard(os.path.join(folder, entry["file"]), sequences=int(entry["sequences"]),
+                                residues=int(entry["residues"]), sha256=str(entry["sha256"])))
+            expected_first += int(entry["sequences"])
+    except (KeyError, TypeError) as error:
+        raise ValueError(f"shard manifest '{path}' is malformed (missing or wrong {error}): "
+                         "shard the database again") from None
     return shards

@@ -22,7 +22,7 @@ from typing import Callable, Sequence, TextIO
 
 import numpy as np
 
-from . import _core, _fasta, _hits, _output, _search, _stages, _tune, _verify
+from . import _core, _fasta, _files, _hits, _output, _search, _stages, _tune, _verify
 from ._version import __version__
 
 PROG = "swladder"
@@ -97,7 +97,8 @@ def _add_search(subparsers: argparse._SubParsersAction) -> None:
                         "comment lines), json, 0 or pairwise (alignments), score (every subject's score; "
                         "default: %(default)s)")
     parser.add_argument("-out", "--out", "-o", dest="out", default=None, metavar="FILE",
-                        help="write here instead of standard output")
+                        help="write here instead of standard output ('-': standard output); a file is replaced "
+                        "only when the search succeeds, and an input file is refused")
     parser.add_argument("--chunk", type=_float, default=_hits.DEFAULT_CHUNK_RESIDUES / 1e6, metavar="MB",
                         help="read the database this many million residues at a time (default: %(default)g)")
     parser.add_argument("--stage", default="auto",
@@ -242,11 +243,11 @@ def _run_search(args: argparse.Namespace) -> int:
     if on_dask and args.outfmt.strip() == "score":
         raise ValueError("--outfmt score is not available on a Dask cluster: choose 6, 7, json or pairwise")
     run = _run_distributed if on_dask else _run_scores if args.outfmt.strip() == "score" else _run_hits
-    if args.out is None:
-        status = run(args, sys.stdout)
-        sys.stdout.flush()
-        return status
-    with open(args.out, "w", encoding="utf-8", errors="surrogateescape") as out:
+    inputs = [("query file", args.query), ("database", args.database)]
+    if os.path.isfile(args.matrix):
+        inputs.append(("matrix file", args.matrix))
+    _files.refuse_output_that_is_input(args.out, inputs)
+    with _files.output_text(args.out if args.out is not None else _files.STDOUT) as out:
         return run(args, out)
 
 
@@ -259,11 +260,13 @@ def _add_shard(subparsers: argparse._SubParsersAction) -> None:
         help="split a database into shards for a search on a Dask cluster",
         description="Writes the records of DATABASE (FASTA, gzip allowed) into N FASTA files of about equal "
         "residues in DIR, in database order, with manifest.json (each shard's first sequence in the database, "
-        "its sequences and residues). 'swladder search QUERIES DIR --scheduler ...' searches them.",
+        "its sequences, residues and SHA-256). 'swladder search QUERIES DIR --scheduler ...' searches them. "
+        "DIR must be new, empty or an earlier output of 'swladder shard', which is then replaced whole; "
+        "a failed run leaves it as it was.",
     )
     parser.add_argument("database", help="FASTA file of the database (gzip allowed)")
     parser.add_argument("--shards", type=_positive_int, required=True, metavar="N", help="number of shards")
-    parser.add_argument("--out", required=True, metavar="DIR", help="directory to write (created if missing)")
+    parser.add_argument("--out", required=True, metavar="DIR", help="folder to write (created if missing)")
 
 
 def _run_shard(args: argparse.Namespace) -> int:
@@ -469,6 +472,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _error(message: object) -> int:
+    if isinstance(message, OSError) and message.errno is not None and message.filename is None and message.strerror:
+        message = message.strerror  # an error of ours that names its file and carries errno: no "[Errno N]"
     text = " ".join(str(message).split("\n")).strip() or "unknown error"
     print(f"{PROG}: error: {text}", file=sys.stderr)
     return EXIT_BAD_INPUT
@@ -483,11 +488,17 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Standard output whose write errors say so; closed at the start (>&-), every write is an error, not a no-op.
+    original_stdout = sys.stdout
+    sys.stdout = (_files.ClosedOutput() if sys.stdout is None  # type: ignore[assignment]
+                  else _files.NamedWriter(sys.stdout, _files.STDOUT_NAME))
     _tune.set_announcer(lambda text: print(f"{PROG}: {text}", file=sys.stderr, flush=True))
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
-            return args.run(args)
+            status = args.run(args)
+            sys.stdout.flush()  # a full disk is an error of this command, said here
+            return status
     except BrokenPipeError:
         # The reader went away (| head): stop quietly, like any Unix filter.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -501,3 +512,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _error("out of memory")
     finally:
         _tune.set_announcer(None)
+        sys.stdout = original_stdout

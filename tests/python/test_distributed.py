@@ -303,8 +303,44 @@ def test_a_changed_shard_file_is_named(client, shard_dirs, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(shard_dirs[2], copy)
     (copy / "shard-0001.fa").write_text(">x\nMKV\n")
-    with pytest.raises(ValueError, match=r"shard '.*shard-0001.fa' holds 1 sequences"):
+    with pytest.raises(ValueError, match=r"shard '.*shard-0001.fa' changed after it was written"):
         swd.hits(str(QUERIES), str(copy), client=client, k=5)
+
+
+def test_a_shard_edited_to_the_same_length_is_noticed(client, shard_dirs, tmp_path):
+    # The counts in the manifest stay true after this edit: only the checksum sees it.
+    from swladder import distributed as swd
+
+    copy = tmp_path / "copy"
+    shutil.copytree(shard_dirs[2], copy)
+    lines = (copy / "shard-0000.fa").read_text().split("\n")
+    lines[1] = lines[1][:5] + ("W" if lines[1][5] != "W" else "A") + lines[1][6:]
+    (copy / "shard-0000.fa").write_text("\n".join(lines))
+    assert _shards.read_manifest(str(copy / "manifest.json"))[0].residues == sum(
+        len(sequence) for _, _, sequence in fasta_records(copy / "shard-0000.fa"))
+    with pytest.raises(ValueError, match=r"shard '.*shard-0000.fa' changed after it was written"):
+        swd.hits(str(QUERIES), str(copy), client=client, k=5)
+
+
+def test_the_manifest_holds_each_shards_checksum(shard_dirs):
+    import hashlib
+
+    manifest = json.loads((shard_dirs[7] / "manifest.json").read_text())
+    assert manifest["version"] == 2
+    for entry in manifest["shards"]:
+        assert entry["sha256"] == hashlib.sha256((shard_dirs[7] / entry["file"]).read_bytes()).hexdigest()
+
+
+def test_a_manifest_without_checksums_is_refused(shard_dirs, tmp_path):
+    copy = tmp_path / "old"
+    shutil.copytree(shard_dirs[2], copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["version"] = 1
+    for entry in manifest["shards"]:
+        del entry["sha256"]
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match="older swladder, without the checksums.*shard the database again"):
+        _shards.read_manifest(str(copy / "manifest.json"))
 
 
 def tabular(results, database) -> str:

@@ -37,6 +37,7 @@ def test_ladder_exits_cleanly_and_writes_everything(ladder_run):
     for name in ("ladder.json", "ladder.md", "ladder.png"):
         assert (out / name).stat().st_size > 0
     assert (out / "ladder.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(path.name for path in out.iterdir()) == ["ladder.json", "ladder.md", "ladder.png"]
 
 
 def test_json_shape(ladder_run):

@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .._files import replaced_file
+
 BASELINE = "python_naive"
 
 
@@ -172,7 +174,7 @@ def plot(report: dict[str, Any], path: Path) -> bool:
         _fit_labels(figure, axes, labels, right)
         figure.tight_layout()
     _fit_labels(figure, axes, labels, right)
-    figure.savefig(path, dpi=120)
+    figure.savefig(path, dpi=120, format="png")  # the path may be a temporary name
     plt.close(figure)
     return True
 
@@ -201,15 +203,20 @@ def _fit_labels(figure: Any, axes: Any, labels: list[Any], high: float) -> None:
 
 
 def write_outputs(report: dict[str, Any], out_dir: Path) -> list[Path]:
-    """Writes ladder.json, ladder.md and (with matplotlib) ladder.png; returns
-    the files actually written."""
+    """Writes ladder.json, ladder.md and (with matplotlib) ladder.png, each
+    replacing an earlier one only once it is written whole; returns the
+    files actually written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = [out_dir / "ladder.json", out_dir / "ladder.md"]
-    written[0].write_text(json.dumps(report, indent=2) + "\n")
-    written[1].write_text(format_markdown(report))
+    for path, text in zip(written, (json.dumps(report, indent=2) + "\n", format_markdown(report))):
+        with replaced_file(str(path)) as temporary:
+            Path(temporary).write_text(text)
     png = out_dir / "ladder.png"
     try:
-        drawn = plot(report, png)
+        with replaced_file(str(png)) as temporary:
+            if not plot(report, Path(temporary)):
+                raise ImportError("no chart")
+        drawn = True
     except ImportError:
         drawn = False
     if drawn:
