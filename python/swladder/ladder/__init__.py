@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence
 from .._stages import stage_info
 from .._tune import describe_selection
 from . import candidates
-from .candidates import Candidate, Outcome, rung_candidates, select_candidates
+from .candidates import Candidate, Outcome, rung_candidates
 from .inputs import Inputs, load_inputs
 from .instructions import count_instructions, instruction_input, kernel_for_counting
 from .machine import machine_info
@@ -40,6 +40,19 @@ __all__ = ["BASELINE", "Candidate", "Inputs", "Outcome", "Row", "choose_slice", 
 Progress = Callable[[str], None]
 
 
+def select_candidates(names: Sequence[str] | None, peers: bool) -> list[Candidate]:
+    """Every rung, then every peer (unless peers is False); or, given names,
+    just those rungs and peers, in ladder order."""
+    chosen = candidates.rung_candidates() + (peer_candidates() if peers or names else [])
+    if not names:
+        return chosen
+    unknown = sorted(set(names) - {c.name for c in chosen})
+    if unknown:
+        known = ", ".join(c.name for c in chosen)
+        raise ValueError(f"unknown or unsupported rung(s): {', '.join(unknown)} (rungs and peers: {known})")
+    return [c for c in chosen if c.name in names]
+
+
 def run_ladder(query_path: str, db_path: str, *, threads: int | None = None, rungs: Sequence[str] | None = None,
                quick: bool = False, out_dir: str | None = ".", repeat: int = 1, instructions: bool = False,
                peers: bool = True, progress: Progress | None = None) -> dict[str, Any]:
@@ -48,7 +61,7 @@ def run_ladder(query_path: str, db_path: str, *, threads: int | None = None, run
     budget = QUICK_BUDGET_SECONDS if quick else FULL_BUDGET_SECONDS
     min_pass = QUICK_MIN_PASS_SECONDS if quick else MIN_PASS_SECONDS
     inputs = load_inputs(query_path, db_path, quick)
-    chosen = candidates.select_candidates(rungs, peers)
+    chosen = select_candidates(rungs, peers)
     stage_kernels = {info["name"]: info["kernels"] for info in stage_info()}
 
     # Before anything is timed: the first search on an untuned machine tunes.

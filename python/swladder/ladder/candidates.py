@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Sequence
+from typing import Callable
 
 from .._fasta import Database
 from .._search import search_detailed
@@ -47,18 +47,3 @@ def rung_candidates() -> list[Candidate]:
         candidates.append(Candidate(info["name"], "rung", info["summary"], info["threaded"], search,
                                     compiled=info["kind"] == "compiled"))
     return candidates
-
-
-def select_candidates(names: Sequence[str] | None, peers: bool) -> list[Candidate]:
-    """Every rung, then every peer (unless peers is False); or, given names,
-    just those rungs and peers, in ladder order."""
-    from .peers import peer_candidates
-
-    candidates = rung_candidates() + (peer_candidates() if peers or names else [])
-    if not names:
-        return candidates
-    unknown = sorted(set(names) - {c.name for c in candidates})
-    if unknown:
-        known = ", ".join(c.name for c in candidates)
-        raise ValueError(f"unknown or unsupported rung(s): {', '.join(unknown)} (rungs and peers: {known})")
-    return [c for c in candidates if c.name in names]
