@@ -151,7 +151,7 @@ inline void sweep(const Job& job, const Scratch& s) {
     }
 #pragma GCC unroll 16
     for (int c = 0; c < kColumns; ++c) {
-      // In the spread form a third of the maxima go through max_spread, all
+      // In the spread form three of the five maxima go through max_spread, all
       // off the E recurrence, which runs through the columns of a row and
       // is the longest dependency chain: E's own update stays a plain max.
       if constexpr (Shape::kShort) {

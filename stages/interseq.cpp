@@ -21,10 +21,15 @@
 //   for the final drain. A subject longer than a lane's share of the whole
 //   database would still run alone at the end: those few go to the openmp
 //   rung's striped loop instead;
-// - on AVX-512 a third of the maxima become compare-and-masked-move, which
-//   runs beside the saturating arithmetic instead of on its single port; the
-//   best score is kept in two running maxima so that the longer latency of
-//   that pair does not chain through a whole row.
+// - the kernel comes in variants (kernels/dispatch_table.def): the columns a
+//   pass covers, and the form of the maxima. On AVX-512, `spread` puts three
+//   of the five maxima per cell through a compare and a masked move, and
+//   `masked` does each gap's update as a compare and a masked subtraction;
+//   either runs beside the saturating arithmetic instead of on the single
+//   port some Intel cores give it and max. `/short` keeps the best score in
+//   two running maxima, so the latency of that pair does not chain through a
+//   row. Which variant is fastest depends on the core: 'swladder tune' times
+//   them on the machine and searches run its choice.
 // The kernel, compiled once per instruction-set level, is kernels/interseq.cpp;
 // this file owns the database, the threads and the rescoring.
 
