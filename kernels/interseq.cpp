@@ -24,7 +24,7 @@ static_assert(simd::kRowBytes == kRowBytes && simd::kRow16Offset == kRow16Offset
 // avx2/4col/max is Shape<4, MaxForm::max> at the avx2 level).
 enum class MaxForm {
   max,     // every maximum a plain vpmaxsb/vpmaxsw
-  spread,  // a third of them Ops::max_spread (AVX-512 only), see interseq_ops.hpp
+  spread,  // three of the five Ops::max_spread (AVX-512 only), see interseq_ops.hpp
   masked,  // E's and F's updates a compare and a masked subtraction (AVX-512
            // only, see gap_update), the rest plain: 2 saturating ops and 3
            // maxima per cell on the port they may share, not 4 and 5

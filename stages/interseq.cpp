@@ -26,10 +26,11 @@
 //   of the five maxima per cell through a compare and a masked move, and
 //   `masked` does each gap's update as a compare and a masked subtraction;
 //   either runs beside the saturating arithmetic instead of on the single
-//   port some Intel cores give it and max. `/short` keeps the best score in
-//   two running maxima, so the latency of that pair does not chain through a
-//   row. Which variant is fastest depends on the core: 'swladder tune' times
-//   them on the machine and searches run its choice.
+//   port some Intel cores give it and max. `/short` opens both gaps from
+//   max(diagonal, F) rather than from H, which shortens the E and F
+//   dependency chains at the same operation count. Which variant is fastest
+//   depends on the core: 'swladder tune' times them on the machine, and
+//   searches run its choice.
 // The kernel, compiled once per instruction-set level, is kernels/interseq.cpp;
 // this file owns the database, the threads and the rescoring.
 
