@@ -197,9 +197,9 @@ double bit_score(const KarlinAltschul& parameters, int score) {
 }
 
 double evalue(const KarlinAltschul& parameters, int score, std::size_t query_length, std::size_t subject_length,
-              std::size_t db_residues, std::size_t db_sequences) {
+              std::size_t db_residues, std::size_t db_sequences, const SizeOverrides& overrides) {
   // One pair: the score's terms worked out and used once, none kept.
-  const QueryStatistics pair(parameters, query_length, db_residues, db_sequences);
+  const QueryStatistics pair(parameters, query_length, db_residues, db_sequences, overrides);
   return pair.expectation(pair.compute(score), subject_length);
 }
 
@@ -209,11 +209,13 @@ constexpr int kCachedScores = 4096;
 }  // namespace
 
 QueryStatistics::QueryStatistics(const KarlinAltschul& parameters, std::size_t query_length,
-                                 std::size_t db_residues, std::size_t db_sequences)
+                                 std::size_t db_residues, std::size_t db_sequences, const SizeOverrides& overrides)
     : parameters_(parameters),
       query_length_(static_cast<double>(query_length)),
       db_residues_(db_residues),
-      database_(static_cast<double>(std::max<std::size_t>(db_residues, 1))) {
+      database_(static_cast<double>(overrides.db_length != 0 ? overrides.db_length
+                                                             : std::max<std::size_t>(db_residues, 1))),
+      search_space_(static_cast<double>(overrides.search_space)) {
   if (db_sequences == 0) {
     throw InputError("E-value: the database has no sequences, so no subject can belong to it");
   }
@@ -264,6 +266,7 @@ double QueryStatistics::expectation(const ScoreTerms& t, std::size_t subject_len
     throw InputError("E-value: the subject (" + std::to_string(subject_length) +
                      " residues) is longer than the whole database (" + std::to_string(db_residues_) + " residues)");
   }
+  if (search_space_ > 0) return parameters_.K * search_space_ * t.decay;
   const double n = static_cast<double>(std::max<std::size_t>(subject_length, 1));
   const EdgeTerm subject = edge_term(n, t.mean, t.variance);
   const double area = t.query_room * subject.room + t.covariance * t.query_probability * subject.probability;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -57,6 +58,16 @@ std::vector<std::pair<int, int>> gap_costs_with_statistics(std::string_view matr
 // (lambda S - ln K) / ln 2, with the table's lambda and K.
 double bit_score(const KarlinAltschul& parameters, int score);
 
+// What a blastp user may set in place of the database's own sizes (0: not
+// set). db_length is -dbsize: the database's residues, by which a pair's
+// expectation is scaled. search_space is -searchsp: blastp then gives the
+// classic E-value K * search_space * exp(-lambda S), without the finite-size
+// correction (checked against blastp 2.12: both together give -searchsp's).
+struct SizeOverrides {
+  std::uint64_t db_length = 0;
+  std::uint64_t search_space = 0;
+};
+
 // The E-value blastp reports for a hit of this raw score between a query and
 // one database sequence: Spouge's finite-size corrected expectation for the
 // pair (query_length x subject_length), scaled to the whole database by
@@ -68,7 +79,7 @@ double bit_score(const KarlinAltschul& parameters, int score);
 // subject or database (whose only score is 0) counts as one residue long, as
 // the correction divides by the subject's length.
 double evalue(const KarlinAltschul& parameters, int score, std::size_t query_length, std::size_t subject_length,
-              std::size_t db_residues, std::size_t db_sequences);
+              std::size_t db_residues, std::size_t db_sequences, const SizeOverrides& overrides = {});
 
 // bit_score() and evalue() for every subject of one query's search, the same
 // numbers to the last bit. Most of an E-value depends on the score alone (the
@@ -79,7 +90,7 @@ double evalue(const KarlinAltschul& parameters, int score, std::size_t query_len
 class QueryStatistics {
  public:
   QueryStatistics(const KarlinAltschul& parameters, std::size_t query_length, std::size_t db_residues,
-                  std::size_t db_sequences);
+                  std::size_t db_sequences, const SizeOverrides& overrides = {});
   double bit_score(int score);
   double evalue(int score, std::size_t subject_length);
 
@@ -95,7 +106,8 @@ class QueryStatistics {
     double decay;  // exp(-lambda S)
   };
   friend double evalue(const KarlinAltschul& parameters, int score, std::size_t query_length,
-                       std::size_t subject_length, std::size_t db_residues, std::size_t db_sequences);
+                       std::size_t subject_length, std::size_t db_residues, std::size_t db_sequences,
+                       const SizeOverrides& overrides);
   ScoreTerms compute(int score) const;
   // compute(score), kept for the next time the score comes; valid until the next call.
   const ScoreTerms& terms(int score);
@@ -106,6 +118,7 @@ class QueryStatistics {
   double query_length_;
   std::size_t db_residues_;
   double database_;
+  double search_space_;  // 0: the finite-size corrected expectation per pair
   std::vector<ScoreTerms> by_score_;  // by score, grown up to the highest met (at most kCachedScores)
   std::vector<bool> known_;
   ScoreTerms other_{};  // a score outside the cache, worked out each time

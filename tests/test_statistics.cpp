@@ -185,6 +185,23 @@ TEST(Statistics, QueryStatisticsCheckTheSizesAsEvalueDoes) {
             "E-value: the subject (1001 residues) is longer than the whole database (1000 residues)");
 }
 
+// blastp's -dbsize scales a pair's expectation by another database length;
+// -searchsp replaces the finite-size corrected expectation with the classic
+// K N exp(-lambda S) (blastp 2.12 prints 1.03e-137 for this hit with
+// -searchsp 1000000000), and with both, -searchsp's is the E-value.
+TEST(Statistics, DbsizeAndSearchspAreBlastps) {
+  const auto p = karlin_altschul("BLOSUM62", 11, 1);
+  ASSERT_TRUE(p);
+  const double plain = evalue(*p, 74, 246, 300, kSampleResidues, kSampleSequences);
+  const double larger = evalue(*p, 74, 246, 300, kSampleResidues, kSampleSequences, {100 * kSampleResidues, 0});
+  EXPECT_DOUBLE_EQ(larger, 100 * plain);
+  const double classic = p->K * 1e9 * std::exp(-p->lambda * 1247);
+  EXPECT_DOUBLE_EQ(evalue(*p, 1247, 246, 246, kSampleResidues, kSampleSequences, {0, 1000000000}), classic);
+  EXPECT_DOUBLE_EQ(evalue(*p, 1247, 246, 246, kSampleResidues, kSampleSequences, {5, 1000000000}), classic);
+  QueryStatistics query(*p, 246, kSampleResidues, kSampleSequences, {0, 1000000000});
+  EXPECT_DOUBLE_EQ(query.evalue(1247, 246), classic);
+}
+
 TEST(Statistics, EvalueIsBlastpsSpougeCorrectionNotThePlainFormula) {
   // The plain K m n exp(-lambda S) over the database is 3e-138 for this hit;
   // blastp prints 1.37e-177.

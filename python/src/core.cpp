@@ -410,7 +410,8 @@ std::size_t non_negative(std::int64_t value, const char* what) {
 // than silently truncated.
 py::tuple statistics(const py::array_t<std::int32_t, py::array::c_style>& scores, std::int64_t query_length,
                      const py::array_t<std::int64_t, py::array::c_style>& subject_lengths, std::int64_t db_residues,
-                     std::int64_t db_sequences, const std::string& matrix, int gap_open, int gap_extend) {
+                     std::int64_t db_sequences, const std::string& matrix, int gap_open, int gap_extend,
+                     std::int64_t db_length, std::int64_t search_space) {
   if (scores.ndim() != 1 || subject_lengths.ndim() != 1) {
     throw swl::InputError("statistics: scores and subject_lengths must be one-dimensional arrays");
   }
@@ -421,6 +422,7 @@ py::tuple statistics(const py::array_t<std::int32_t, py::array::c_style>& scores
   const std::size_t query = non_negative(query_length, "query_length");
   const std::size_t residues = non_negative(db_residues, "db_residues");
   const std::size_t sequences = non_negative(db_sequences, "db_sequences");
+  const swl::SizeOverrides overrides{non_negative(db_length, "db_length"), non_negative(search_space, "search_space")};
   const auto parameters = swl::karlin_altschul(matrix, gap_open, gap_extend);
   const auto count = static_cast<std::size_t>(scores.size());
   py::array_t<double> bit_scores(static_cast<py::ssize_t>(count));
@@ -440,7 +442,7 @@ py::tuple statistics(const py::array_t<std::int32_t, py::array::c_style>& scores
         bits[i] = expect[i] = std::numeric_limits<double>::quiet_NaN();
         continue;
       }
-      if (!statistics) statistics.emplace(*parameters, query, residues, sequences);
+      if (!statistics) statistics.emplace(*parameters, query, residues, sequences, overrides);
       bits[i] = statistics->bit_score(score[i]);
       expect[i] = statistics->evalue(score[i], static_cast<std::size_t>(length[i]));
     }
@@ -611,7 +613,9 @@ PYBIND11_MODULE(_core, m) {
         "or None where BLAST publishes none.");
   m.def("statistics", &statistics, py::arg("scores"), py::arg("query_length"), py::arg("subject_lengths"),
         py::arg("db_residues"), py::arg("db_sequences"), py::arg("matrix"), py::arg("gap_open"), py::arg("gap_extend"),
-        "(bit scores, E-values) as float64 arrays, as blastp computes them; NaN where the parameters are unknown.");
+        py::arg("db_length") = 0, py::arg("search_space") = 0,
+        "(bit scores, E-values) as float64 arrays, as blastp computes them; NaN where the parameters are unknown. "
+        "db_length and search_space, where not 0, are blastp's -dbsize and -searchsp.");
   m.def("builtin_matrices", &swl::ScoreMatrix::builtin_names, "Names of the compiled-in substitution matrices.");
   m.def(
       "matrix",

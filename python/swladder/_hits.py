@@ -397,6 +397,8 @@ def hits(
     threads: int | None = None,
     stage: str = "auto",
     chunk: int = DEFAULT_CHUNK_RESIDUES,
+    dbsize: int | None = None,
+    searchsp: int | None = None,
 ) -> list[QueryHits]:
     """The best ``k`` hits (one per subject: its optimal local alignment) of
     every query, best first as blastp ranks them: E-value, then score
@@ -411,10 +413,13 @@ def hits(
     values and bit scores are then NaN and hits rank by score); a cut-off with
     such scoring is a ValueError. ``threads``: for the search and the
     alignments (None: every core). The GIL is released while both run.
+    ``dbsize``, ``searchsp``: blastp's -dbsize and -searchsp, for E-values
+    (see :func:`swladder.bit_scores_and_evalues`).
 
     Returns one QueryHits per query, in input order."""
     return hits_of_records(_queries(queries), database, k=k, evalue=evalue, matrix=matrix, gap_open=gap_open,
-                           gap_extend=gap_extend, threads=threads, stage=stage, chunk=chunk)
+                           gap_extend=gap_extend, threads=threads, stage=stage, chunk=chunk, dbsize=dbsize,
+                           searchsp=searchsp)
 
 
 def hits_of_records(
@@ -431,13 +436,16 @@ def hits_of_records(
     chunk: int = DEFAULT_CHUNK_RESIDUES,
     kernel: str | None = None,
     timings: dict[str, float] | None = None,
+    dbsize: int | None = None,
+    searchsp: int | None = None,
 ) -> list[QueryHits]:
     """hits() of (name, description, sequence) query records (read_fasta's).
     ``timings``, if given, receives the seconds spent reading and searching
     ("search") and aligning the final hits ("align")."""
     started = time.perf_counter()
     settings = search_settings(k=k, evalue=evalue, matrix=matrix, gap_open=gap_open, gap_extend=gap_extend,
-                               threads=threads, stage=stage, chunk=chunk, kernel=kernel)
+                               threads=threads, stage=stage, chunk=chunk, kernel=kernel, dbsize=dbsize,
+                               searchsp=searchsp)
     kept, db_residues, db_sequences = search_chunks(query_list, _database_chunks(database, settings.chunk), settings)
     searched = time.perf_counter()
     results = finish_all(query_list, kept, db_residues, db_sequences, settings)
@@ -463,6 +471,8 @@ class SearchSettings:
     stage: str
     chunk: int
     kernel: str | None
+    dbsize: int | None = None  # blastp's -dbsize and -searchsp; None: not given
+    searchsp: int | None = None
 
     def search_options(self) -> dict[str, Any]:
         return dict(stage=self.stage, matrix=self.matrix, gap_open=self.gap_open, gap_extend=self.gap_extend,
@@ -470,7 +480,8 @@ class SearchSettings:
 
 
 def search_settings(*, k: int, evalue: float | None, matrix: MatrixName, gap_open: int, gap_extend: int,
-                    threads: int | None, stage: str, chunk: int, kernel: str | None) -> SearchSettings:
+                    threads: int | None, stage: str, chunk: int, kernel: str | None, dbsize: int | None = None,
+                    searchsp: int | None = None) -> SearchSettings:
     """The parameters of hits(), checked (ValueError says what is wrong)."""
     k = integer_argument("k (max_target_seqs)", k, 1)
     chunk = integer_argument("chunk (residues)", chunk, 1)
@@ -490,8 +501,11 @@ def search_settings(*, k: int, evalue: float | None, matrix: MatrixName, gap_ope
             raise ValueError(f"the E-value cut-off must be positive, got {evalue}")
     elif with_statistics:
         evalue = DEFAULT_EVALUE
+    for name, size in (("dbsize", dbsize), ("searchsp", searchsp)):
+        if size is not None:
+            integer_argument(name, size, 1)
     return SearchSettings(k, evalue, with_statistics, matrix_name, gap_open, gap_extend, threads, thread_count,
-                          stage, chunk, kernel)
+                          stage, chunk, kernel, dbsize, searchsp)
 
 
 def search_chunks(query_list: Sequence[tuple[str, str, str]], chunks: Iterable[Database],
@@ -514,7 +528,8 @@ def search_chunks(query_list: Sequence[tuple[str, str, str]], chunks: Iterable[D
                 # cost as much as the statistics on a shard's few thousand.
                 _, rank_evalues = _core.statistics(
                     scores, len(sequence), lengths, _PROVISIONAL_RESIDUES, _PROVISIONAL_SEQUENCES,
-                    settings.matrix, settings.gap_open, settings.gap_extend)
+                    settings.matrix, settings.gap_open, settings.gap_extend,
+                    search_space=settings.searchsp or 0)  # -searchsp changes the formula, so the order
             else:
                 # No statistics: every E-value ties, and hits rank by score.
                 rank_evalues = np.zeros(len(scores))
@@ -530,12 +545,12 @@ def finish_all(query_list: Sequence[tuple[str, str, str]], kept: Sequence[_Kept]
     """The QueryHits of each query from its kept hits, with E-values for a
     database of ``db_residues`` residues in ``db_sequences`` sequences."""
     return _finish(query_list, kept, settings.evalue, db_residues, db_sequences, settings.matrix,
-                   settings.gap_open, settings.gap_extend, settings.thread_count)
+                   settings.gap_open, settings.gap_extend, settings.thread_count, settings.dbsize, settings.searchsp)
 
 
 def _finish(query_list: Sequence[tuple[str, str, str]], kept: Sequence[_Kept], cutoff: float | None,
             db_residues: int, db_sequences: int, matrix: str, gap_open: int, gap_extend: int,
-            threads: int) -> list[QueryHits]:
+            threads: int, dbsize: int | None = None, searchsp: int | None = None) -> list[QueryHits]:
     """The kept hits of every query with their final E-values (whole
     database), cut off, re-ranked and aligned. The alignments of all queries
     run as one parallel batch, largest first, with each hit's score known (so
@@ -550,7 +565,8 @@ def _finish(query_list: Sequence[tuple[str, str, str]], kept: Sequence[_Kept], c
     for number, ((_, _, query), best) in enumerate(zip(query_list, kept)):
         lengths = np.array([len(s) for s in best.sequences], dtype=np.int64)
         bits, evalues = _statistics().bit_scores_and_evalues(
-            best.score, len(query), lengths, max(db_residues, 1), max(db_sequences, 1), matrix, gap_open, gap_extend)
+            best.score, len(query), lengths, max(db_residues, 1), max(db_sequences, 1), matrix, gap_open, gap_extend,
+            dbsize=dbsize, searchsp=searchsp)
         keep = np.ones(len(best.score), dtype=bool) if cutoff is None else evalues <= cutoff
         order = [int(i) for i in rank_order(evalues, best.score, best.index) if keep[i]]
         ranked.append((order, lengths, bits, evalues))

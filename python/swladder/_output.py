@@ -29,7 +29,9 @@ def _bitscore(value: float) -> str:
 
 # Column -> (BLAST's name for it in "# Fields:", how to print it).
 COLUMNS: dict[str, tuple[str, Callable[[Hit], str]]] = {
+    # A FASTA query's ID is its whole first word in every one of these, as blastp prints them.
     "qseqid": ("query id", lambda h: h.qseqid),
+    "qacc": ("query acc.", lambda h: h.qseqid),
     "qaccver": ("query acc.ver", lambda h: h.qseqid),
     "sseqid": ("subject id", lambda h: h.sseqid),
     "saccver": ("subject acc.ver", lambda h: h.sseqid),
@@ -59,33 +61,41 @@ COLUMNS: dict[str, tuple[str, Callable[[Hit], str]]] = {
     "cigar": ("cigar", lambda h: h.cigar),
 }
 
-TEXT_FORMATS = ("0", "pairwise", "6", "7", "json")
+TEXT_FORMATS = ("0", "pairwise", "6", "7", "10", "json")
+COLUMN_FORMATS = ("6", "7", "10")  # the formats that take column names
+SEPARATORS = {"6": "\t", "7": "\t", "10": ","}  # blastp quotes nothing in its CSV either
 
 
 def parse_outfmt(text: str) -> tuple[str, tuple[str, ...]]:
-    """(kind, columns) of an -outfmt value: "6" or "7" with BLAST's column
-    names after it ("6 qseqid sseqid score"), "json", "pairwise" or "0".
-    ValueError names what is wrong."""
+    """(kind, columns) of an -outfmt value: "6", "7" or "10" with BLAST's
+    column names after it ("6 qseqid sseqid score"; "std" stands for the
+    twelve default columns, as in blastp: "6 std qlen"), "json",
+    "pairwise" or "0". ValueError names what is wrong."""
     words = text.split()
     if not words:
-        raise ValueError("empty -outfmt: give 0, 6, 7, json or pairwise (6 and 7 take column names)")
+        raise ValueError("empty -outfmt: give 0, 6, 7, 10, json or pairwise (6, 7 and 10 take column names)")
     kind = words[0].lower()
     if kind not in TEXT_FORMATS:
-        raise ValueError(f"unknown output format '{words[0]}': give 0 (or pairwise), 6, 7 or json")
+        raise ValueError(f"unknown output format '{words[0]}': give 0 (or pairwise), 6, 7, 10 or json")
     if kind == "pairwise":
         kind = "0"
-    columns = tuple(words[1:])
-    if columns and kind not in ("6", "7"):
-        raise ValueError(f"only -outfmt 6 and 7 take column names, not '{words[0]}'")
-    for column in columns:
-        if column not in COLUMNS:
-            raise ValueError(f"unknown -outfmt column '{column}' (known: {', '.join(COLUMNS)})")
-    return kind, columns or DEFAULT_COLUMNS
+    names = words[1:]
+    if names and kind not in COLUMN_FORMATS:
+        raise ValueError(f"only -outfmt 6, 7 and 10 take column names, not '{words[0]}'")
+    columns: list[str] = []
+    for column in names:
+        if column == "std":
+            columns.extend(DEFAULT_COLUMNS)
+        elif column in COLUMNS:
+            columns.append(column)
+        else:
+            raise ValueError(f"unknown -outfmt column '{column}' (known: std, {', '.join(COLUMNS)})")
+    return kind, tuple(columns) or DEFAULT_COLUMNS
 
 
-def _tabular(out: IO[str], query: QueryHits, columns: Sequence[str]) -> None:
+def _tabular(out: IO[str], query: QueryHits, columns: Sequence[str], separator: str = "\t") -> None:
     printers = [COLUMNS[column][1] for column in columns]
-    out.write("".join("\t".join(printer(hit) for printer in printers) + "\n" for hit in query))
+    out.write("".join(separator.join(printer(hit) for printer in printers) + "\n" for hit in query))
 
 
 def _commented(out: IO[str], query: QueryHits, columns: Sequence[str], database: str) -> None:
@@ -128,7 +138,7 @@ def write_hits(results: Sequence[QueryHits], file: IO[str], outfmt: str = "6", *
     """Writes hits as ``outfmt``: "6" (BLAST tabular: qaccver saccver pident
     length mismatch gapopen qstart qend sstart send evalue bitscore, or the
     columns named after the 6, as blastp's ``-outfmt "6 qseqid score"``),
-    "7" (the same with BLAST's comment lines), "json" (one document, every
+    "7" (the same with BLAST's comment lines), "10" (the same as CSV), "json" (one document, every
     field, 0-based half-open coordinates as in Python, null for unknown
     statistics) or "0"/"pairwise" (BLAST's pairwise report). ``database``
     names the database in the header lines."""
@@ -147,8 +157,8 @@ def write_hits(results: Sequence[QueryHits], file: IO[str], outfmt: str = "6", *
         file.write("\n")
         return
     for query in results:
-        if kind == "6":
-            _tabular(file, query, columns)
+        if kind in ("6", "10"):
+            _tabular(file, query, columns, SEPARATORS[kind])
         elif kind == "7":
             _commented(file, query, columns, database)
         else:

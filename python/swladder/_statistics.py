@@ -79,6 +79,9 @@ def bit_scores_and_evalues(
     matrix: MatrixName = "BLOSUM62",
     gap_open: int = 11,
     gap_extend: int = 1,
+    *,
+    dbsize: int | None = None,
+    searchsp: int | None = None,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """(bit scores, E-values), float64 arrays as long as ``scores``.
 
@@ -88,6 +91,12 @@ def bit_scores_and_evalues(
     published parameters (see :func:`karlin_altschul`). Raises ValueError
     for arrays of different lengths, negative lengths or a subject longer
     than the database, TypeError for arrays of non-integers.
+
+    ``dbsize`` and ``searchsp`` are blastp's options of those names: the
+    database's length in residues that E-values are scaled by, in place of
+    ``db_residues``; the effective search space N, which makes every E-value
+    the classic K N exp(-lambda S), as blastp then computes it (with both,
+    ``searchsp`` sets the E-values).
     """
     score_array = _integer_array(scores, np.int32, "scores")
     length_array = _integer_array(subject_lengths, np.int64, "subject_lengths")
@@ -101,7 +110,19 @@ def bit_scores_and_evalues(
         matrix_argument(matrix),
         gap_open,
         gap_extend,
+        db_length=_size_option(dbsize, "dbsize"),
+        search_space=_size_option(searchsp, "searchsp"),
     )
+
+
+def _size_option(value: int | None, name: str) -> int:
+    """blastp's -dbsize or -searchsp as the core takes it: 0 when not given."""
+    if value is None:
+        return 0
+    value = operator.index(value)
+    if not 1 <= value < 2**63:
+        raise ValueError(f"{name} must be a positive count below 2**63, got {value}")
+    return value
 
 
 def format_evalue(evalue: float) -> str:

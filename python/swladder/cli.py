@@ -47,13 +47,16 @@ def _int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not an integer: '{text}'") from None
 
 
-def _add_scoring_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--matrix", default="BLOSUM62",
+def _add_scoring_options(parser: argparse.ArgumentParser, blast_spellings: bool = False) -> None:
+    # blastp's spellings too where a BLAST user types them: the search.
+    blast = (lambda *names: names) if blast_spellings else (lambda *names: ())
+    parser.add_argument(*blast("-matrix"), "--matrix", dest="matrix", default="BLOSUM62",
                         help="built-in matrix (BLOSUM45, BLOSUM50, BLOSUM62, BLOSUM80, PAM250) "
                         "or the path of an NCBI-format matrix file (default: %(default)s)")
-    parser.add_argument("--gap-open", type=_int, default=11, metavar="N",
+    parser.add_argument(*blast("-gapopen"), "--gap-open", dest="gap_open", type=_int, default=11, metavar="N",
                         help="a gap of length k costs gap_open + k * gap_extend (default: %(default)s)")
-    parser.add_argument("--gap-extend", type=_int, default=1, metavar="N", help="(default: %(default)s)")
+    parser.add_argument(*blast("-gapextend"), "--gap-extend", dest="gap_extend", type=_int, default=1, metavar="N",
+                        help="(default: %(default)s)")
 
 
 def _subcommand(subparsers: argparse._SubParsersAction, name: str, run, *, help: str,
@@ -83,19 +86,32 @@ def _add_search(subparsers: argparse._SubParsersAction) -> None:
         "printed as BLAST tabular output (-outfmt 6) by default. The database is read in chunks, so it may be "
         "larger than memory. --outfmt score prints QUERY<TAB>SUBJECT<TAB>SCORE for every subject instead.",
     )
-    parser.add_argument("query", help="FASTA file of one or more queries (gzip allowed; - reads standard input)")
-    parser.add_argument("database", help="FASTA file of the database (gzip allowed; - reads standard input)")
+    parser.add_argument("query", nargs="?", default=None,
+                        help="FASTA file of one or more queries (gzip allowed; - reads standard input; or -query)")
+    parser.add_argument("database", nargs="?", default=None,
+                        help="FASTA file of the database (gzip allowed; - reads standard input; or -db)")
+    parser.add_argument("-query", dest="query_option", default=None, metavar="FILE", help="the query, as blastp names it")
+    parser.add_argument("-db", dest="database_option", default=None, metavar="DB",
+                        help="the database, as blastp names it")
     parser.add_argument("-max_target_seqs", "-k", "--max-target-seqs", "--top", dest="top", type=_positive_int,
                         default=None, metavar="N",
                         help=f"keep the N best subjects of each query (default: {_hits.DEFAULT_MAX_TARGET_SEQS}; "
                         "all with --outfmt score)")
+    parser.add_argument("-max_hsps", "--max-hsps", dest="max_hsps", type=_positive_int, default=None, metavar="N",
+                        help="alignments per subject at most (swladder reports the best one, which meets any N)")
+    parser.add_argument("-dbsize", "--dbsize", dest="dbsize", type=_positive_int, default=None, metavar="N",
+                        help="the database's length in residues for E-values, as blastp's -dbsize "
+                        "(default: the real one)")
+    parser.add_argument("-searchsp", "--searchsp", dest="searchsp", type=_positive_int, default=None, metavar="N",
+                        help="the effective search space for E-values, as blastp's -searchsp: then an E-value is "
+                        "K N exp(-lambda S), without the finite-size correction (default: per pair)")
     parser.add_argument("-evalue", "-e", "--evalue", dest="evalue", type=_float, default=None, metavar="E",
                         help=f"keep hits with E-value <= E (default: {_hits.DEFAULT_EVALUE:g}; an error where the "
                         "scoring has no published statistics)")
     parser.add_argument("-outfmt", "--outfmt", dest="outfmt", default="6", metavar="FMT",
-                        help="6 (BLAST tabular; '6 qseqid sseqid score ...' picks columns), 7 (tabular with "
-                        "comment lines), json, 0 or pairwise (alignments), score (every subject's score; "
-                        "default: %(default)s)")
+                        help="6 (BLAST tabular; '6 qseqid sseqid score ...' or '6 std qlen' picks columns), 7 "
+                        "(tabular with comment lines), 10 (CSV), json, 0 or pairwise (alignments), score (every "
+                        "subject's score; default: %(default)s)")
     parser.add_argument("-out", "--out", "-o", dest="out", default=None, metavar="FILE",
                         help="write here instead of standard output ('-': standard output); a file is replaced "
                         "only when the search succeeds, and an input file is refused")
@@ -103,7 +119,7 @@ def _add_search(subparsers: argparse._SubParsersAction) -> None:
                         help="read the database this many million residues at a time (default: %(default)g)")
     parser.add_argument("--stage", default="auto",
                         help="rung to run (see 'swladder stages'; default: auto, the fastest verified one)")
-    _add_scoring_options(parser)
+    _add_scoring_options(parser, blast_spellings=True)
     parser.add_argument("-num_threads", "--threads", "--num-threads", dest="threads", type=_positive_int,
                         default=None, metavar="N",
                         help="threads (processes for python_multiprocessing; default: every usable CPU; "
@@ -183,7 +199,7 @@ def _run_hits(args: argparse.Namespace, out: TextIO) -> int:
                                     k=args.top or _hits.DEFAULT_MAX_TARGET_SEQS, evalue=args.evalue,
                                     matrix=args.matrix, gap_open=args.gap_open, gap_extend=args.gap_extend,
                                     threads=args.threads, stage=args.stage, chunk=chunk, kernel=args.kernel,
-                                    timings=timings)
+                                    timings=timings, dbsize=args.dbsize, searchsp=args.searchsp)
     if args.timings:
         print(f"{PROG}: timings: search {timings['search']:.3f} s, align {timings['align']:.3f} s", file=sys.stderr)
     _output.write_hits(results, out, args.outfmt, database=args.database)
@@ -226,7 +242,8 @@ def _run_distributed(args: argparse.Namespace, out: TextIO) -> int:
             queries, args.database, client=client, k=args.top or _hits.DEFAULT_MAX_TARGET_SEQS, evalue=args.evalue,
             matrix=args.matrix, gap_open=args.gap_open, gap_extend=args.gap_extend,
             threads=args.threads if args.threads is not None else 1, stage=args.stage,
-            chunk=chunk, kernel=args.kernel, shards=args.shards, progress=progress)
+            chunk=chunk, kernel=args.kernel, shards=args.shards, progress=progress, dbsize=args.dbsize,
+            searchsp=args.searchsp)
     if args.timings:
         print(f"{PROG}: timings: search and align on the cluster {time.perf_counter() - started:.3f} s",
               file=sys.stderr)
@@ -234,7 +251,23 @@ def _run_distributed(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _blast_spellings(args: argparse.Namespace) -> None:
+    """The query and the database as arguments, in that order, or as
+    blastp's -query and -db: the arguments fill what the options leave."""
+    arguments = [value for value in (args.query, args.database) if value is not None]
+    args.query = args.query_option if args.query_option is not None else arguments.pop(0) if arguments else None
+    args.database = (args.database_option if args.database_option is not None
+                     else arguments.pop(0) if arguments else None)
+    if arguments:
+        raise ValueError(f"unexpected argument '{arguments[0]}': the query and the database are given already")
+    if args.query is None:
+        raise ValueError("no query: give a FASTA file of queries (or -query FILE)")
+    if args.database is None:
+        raise ValueError("no database: give a FASTA file (or -db DB)")
+
+
 def _run_search(args: argparse.Namespace) -> int:
+    _blast_spellings(args)
     if args.query == "-" and args.database == "-":
         raise ValueError("standard input can be the query or the database, not both")
     on_dask = args.scheduler is not None or args.dask_workers is not None

@@ -166,7 +166,8 @@ def _submit(query_list: list[tuple[str, str, str]], database: ShardSource, clien
             k: int = DEFAULT_MAX_TARGET_SEQS, evalue: float | None = None, matrix: MatrixName = "BLOSUM62",
             gap_open: int = 11, gap_extend: int = 1, threads: int | None = 1, stage: str = "auto",
             chunk: int = DEFAULT_CHUNK_RESIDUES, kernel: str | None = None, shards: int | None = None,
-            split_every: int = DEFAULT_SPLIT_EVERY, _delay: float = 0.0) -> _Submitted:
+            split_every: int = DEFAULT_SPLIT_EVERY, dbsize: int | None = None, searchsp: int | None = None,
+            _delay: float = 0.0) -> _Submitted:
     if not isinstance(database, (str, os.PathLike, Database)):
         database = list(database)
     if isinstance(database, Database) or (
@@ -175,7 +176,8 @@ def _submit(query_list: list[tuple[str, str, str]], database: ShardSource, clien
         raise TypeError("a Dask search reads its database from files on the workers: give a FASTA file, a shard "
                         "directory written by write_shards, or a list of FASTA files (not a Database or sequences)")
     settings = _hits.search_settings(k=k, evalue=evalue, matrix=matrix, gap_open=gap_open, gap_extend=gap_extend,
-                                     threads=threads, stage=stage, chunk=chunk, kernel=kernel)
+                                     threads=threads, stage=stage, chunk=chunk, kernel=kernel, dbsize=dbsize,
+                                     searchsp=searchsp)
     split_every = integer_argument("split_every", split_every, 2)
     # One view of the workers for the whole graph: the default shard count
     # and align batches by their threads, and the tasks dealt round them.
@@ -273,6 +275,8 @@ def hits(
     shards: int | None = None,
     split_every: int = DEFAULT_SPLIT_EVERY,
     progress: Callable[[int, int], None] | None = None,
+    dbsize: int | None = None,
+    searchsp: int | None = None,
     _delay: float = 0.0,
 ) -> list[QueryHits]:
     """``swladder.hits`` on a Dask cluster: the same list of QueryHits (the
@@ -299,7 +303,8 @@ def hits(
     mid-search costs time, not results: Dask reruns its tasks."""
     return hits_of_records(_hits._queries(queries), database, client=client, k=k, evalue=evalue, matrix=matrix,
                            gap_open=gap_open, gap_extend=gap_extend, threads=threads, stage=stage, chunk=chunk,
-                           kernel=kernel, shards=shards, split_every=split_every, progress=progress, _delay=_delay)
+                           kernel=kernel, shards=shards, split_every=split_every, progress=progress, dbsize=dbsize,
+                           searchsp=searchsp, _delay=_delay)
 
 
 def hits_of_records(query_list: list[tuple[str, str, str]], database: ShardSource, *,
