@@ -106,14 +106,31 @@ del _field
 
 
 @dataclasses.dataclass(frozen=True)
+class SearchSummary:
+    """What a search's E-values were computed for, as BLAST's XML report
+    states it: the scoring, the cut-off, and the database's size (with
+    blastp's -dbsize and -searchsp where given)."""
+
+    matrix: str
+    gap_open: int
+    gap_extend: int
+    evalue: float | None  # the cut-off; None: none (no statistics)
+    db_residues: int
+    db_sequences: int
+    dbsize: int | None = None
+    searchsp: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
 class QueryHits:
     """The hits of one query, best first (a list with the query's name,
-    description and length)."""
+    description and length, and the search it came from)."""
 
     qseqid: str
     description: str
     qlen: int
     hits: list[Hit]
+    search: SearchSummary | None = None
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -589,7 +606,8 @@ def _finish(query_list: Sequence[tuple[str, str, str]], kept: Sequence[_Kept], c
             found_per_query[number].append(
                 Hit(name, best.names[i], best.titles[i], len(query), int(lengths[i]), float(evalues[i]),
                     float(bits[i]), alignment, int(best.index[i])))
-    return [QueryHits(name, description, len(query), found)
+    summary = SearchSummary(matrix, gap_open, gap_extend, cutoff, db_residues, db_sequences, dbsize, searchsp)
+    return [QueryHits(name, description, len(query), found, summary)
             for (name, description, query), found in zip(query_list, found_per_query)]
 
 

@@ -61,7 +61,7 @@ COLUMNS: dict[str, tuple[str, Callable[[Hit], str]]] = {
     "cigar": ("cigar", lambda h: h.cigar),
 }
 
-TEXT_FORMATS = ("0", "pairwise", "6", "7", "10", "json")
+TEXT_FORMATS = ("0", "pairwise", "5", "6", "7", "10", "json")
 COLUMN_FORMATS = ("6", "7", "10")  # the formats that take column names
 SEPARATORS = {"6": "\t", "7": "\t", "10": ","}  # blastp quotes nothing in its CSV either
 
@@ -73,10 +73,10 @@ def parse_outfmt(text: str) -> tuple[str, tuple[str, ...]]:
     "pairwise" or "0". ValueError names what is wrong."""
     words = text.split()
     if not words:
-        raise ValueError("empty -outfmt: give 0, 6, 7, 10, json or pairwise (6, 7 and 10 take column names)")
+        raise ValueError("empty -outfmt: give 0, 5, 6, 7, 10, json or pairwise (6, 7 and 10 take column names)")
     kind = words[0].lower()
     if kind not in TEXT_FORMATS:
-        raise ValueError(f"unknown output format '{words[0]}': give 0 (or pairwise), 6, 7, 10 or json")
+        raise ValueError(f"unknown output format '{words[0]}': give 0 (or pairwise), 5, 6, 7, 10 or json")
     if kind == "pairwise":
         kind = "0"
     names = words[1:]
@@ -138,11 +138,17 @@ def write_hits(results: Sequence[QueryHits], file: IO[str], outfmt: str = "6", *
     """Writes hits as ``outfmt``: "6" (BLAST tabular: qaccver saccver pident
     length mismatch gapopen qstart qend sstart send evalue bitscore, or the
     columns named after the 6, as blastp's ``-outfmt "6 qseqid score"``),
-    "7" (the same with BLAST's comment lines), "10" (the same as CSV), "json" (one document, every
+    "7" (the same with BLAST's comment lines), "10" (the same as CSV), "5"
+    (BLAST XML, as blastp writes it for the database made by makeblastdb), "json" (one document, every
     field, 0-based half-open coordinates as in Python, null for unknown
     statistics) or "0"/"pairwise" (BLAST's pairwise report). ``database``
     names the database in the header lines."""
     kind, columns = parse_outfmt(outfmt)
+    if kind == "5":
+        from ._blast_xml import write_xml
+
+        write_xml(results, file, database)
+        return
     if kind == "json":
         document = {
             "program": "swladder", "version": __version__, "database": database,

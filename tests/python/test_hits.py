@@ -146,8 +146,8 @@ def test_pairwise_view_has_score_identities_and_blocks():
 
 
 @pytest.mark.parametrize("bad, message", [
-    ("", "empty -outfmt"), ("5", "unknown output format '5'"), ("6 qseqid nonsense", "unknown -outfmt column 'nonsense'"),
-    ("json qseqid", "only -outfmt 6 and 7 take column names"),
+    ("", "empty -outfmt"), ("8", "unknown output format '8'"), ("6 qseqid nonsense", "unknown -outfmt column 'nonsense'"),
+    ("json qseqid", "only -outfmt 6, 7 and 10 take column names"), ("5 qseqid", "only -outfmt 6, 7 and 10"),
 ])
 def test_bad_outfmt_is_a_clear_error(bad, message):
     with pytest.raises(ValueError, match=message):
