@@ -401,7 +401,9 @@ def hits(
     (descending), then database order. Hits of score 0 are no hits.
 
     ``queries``: a FASTA path (or "-", standard input), a sequence, a list of
-    sequences or of (name, sequence) pairs. ``database``: a FASTA path
+    sequences or of (name, sequence) pairs; a str is the sequence only when
+    written in capital residue letters and naming no file, else a path (a
+    missing "myqueries" is a FileNotFoundError). ``database``: a FASTA path
     (streamed ``chunk`` residues at a time, so it may be larger than memory;
     gzip recognised by content), a Database, or a list as for Database().
     ``evalue``: keep hits with E-value <= it; None means blastp's 10.0 where

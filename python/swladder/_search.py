@@ -218,6 +218,9 @@ def search(
     and Ctrl-C stops a long search within a fraction of a second
     (KeyboardInterrupt).
 
+    ``query`` is one sequence, in either case, never a path: a str with a
+    '/' or a '.' is a ValueError saying it looks like one.
+
     Bad input raises ValueError with the C++ message (unknown residue, invalid
     penalty, unknown matrix, stage or kernel); a file that cannot be opened
     raises FileNotFoundError, PermissionError or IsADirectoryError, saying
