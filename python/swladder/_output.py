@@ -70,6 +70,10 @@ def parse_outfmt(text: str) -> tuple[str, tuple[str, ...]]:
     if not words:
         raise ValueError("empty -outfmt: give 0, 6, 7, json or pairwise (6 and 7 take column names)")
     kind = words[0].lower()
+    if kind == "score" and len(words) > 1:
+        wanted = [*words[1:], *(["score"] if "score" not in words[1:] else [])]
+        raise ValueError("-outfmt score takes no column names (it prints query, subject and score); "
+                         f"for chosen columns use 6: '6 {' '.join(wanted)}'")
     if kind not in TEXT_FORMATS:
         raise ValueError(f"unknown output format '{words[0]}': give 0 (or pairwise), 6, 7 or json")
     if kind == "pairwise":

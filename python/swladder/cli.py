@@ -74,6 +74,15 @@ def _float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: '{text}'") from None
 
 
+def _evalue(text: str) -> float:
+    # A cut-off below the smallest double (1e-400) reads as 0: say so with the text as typed.
+    value = _float(text)
+    if value == 0 and any(digit in "123456789" for digit in text.lower().partition("e")[0]):
+        raise argparse.ArgumentTypeError(f"'{text}' is too small: it underflows to 0 as a double, and the "
+                                         "E-value cut-off must be positive (the smallest is about 5e-324)")
+    return value
+
+
 def _add_search(subparsers: argparse._SubParsersAction) -> None:
     parser = _subcommand(
         subparsers, "search", _run_search,
@@ -89,7 +98,7 @@ def _add_search(subparsers: argparse._SubParsersAction) -> None:
                         default=None, metavar="N",
                         help=f"keep the N best subjects of each query (default: {_hits.DEFAULT_MAX_TARGET_SEQS}; "
                         "all with --outfmt score)")
-    parser.add_argument("-evalue", "-e", "--evalue", dest="evalue", type=_float, default=None, metavar="E",
+    parser.add_argument("-evalue", "-e", "--evalue", dest="evalue", type=_evalue, default=None, metavar="E",
                         help=f"keep hits with E-value <= E (default: {_hits.DEFAULT_EVALUE:g}; an error where the "
                         "scoring has no published statistics)")
     parser.add_argument("-outfmt", "--outfmt", dest="outfmt", default="6", metavar="FMT",
