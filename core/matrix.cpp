@@ -36,6 +36,24 @@ std::vector<std::string> split_words(const std::string& line) {
   return words;
 }
 
+// A word of the file as a message quotes it: bytes outside printable ASCII
+// as \xNN, and a long word cut, so that a wrong file's message stays one
+// readable line.
+std::string quoted(const std::string& word) {
+  constexpr std::size_t kMaxShown = 24;
+  std::string out = "'";
+  for (std::size_t i = 0; i < word.size() && i < kMaxShown; ++i) {
+    const auto byte = static_cast<unsigned char>(word[i]);
+    if (byte >= 0x20 && byte < 0x7f) {
+      out += static_cast<char>(byte);
+    } else {
+      constexpr char kHex[] = "0123456789abcdef";
+      out += {'\\', 'x', kHex[byte >> 4], kHex[byte & 15]};
+    }
+  }
+  return out + (word.size() > kMaxShown ? "'..." : "'");
+}
+
 // The NCBI letters whose scores a letter takes: U is selenocysteine, scored
 // as cysteine (as blastp and ssearch36 do); O is pyrrolysine, a lysine
 // derivative, scored as lysine (as ssearch36 does); J is "I or L", scored as
@@ -101,13 +119,13 @@ ScoreMatrix ScoreMatrix::parse_ncbi(std::string_view text, std::string name) {
     if (column_codes.empty()) {
       for (const auto& word : words) {
         const int code = code_of(word);
-        if (code < 0) fail(line_number, "header entry '" + word + "' is not a residue letter");
+        if (code < 0) fail(line_number, "header entry " + quoted(word) + " is not a residue letter");
         column_codes.push_back(code);
       }
       continue;
     }
     const int row_code = code_of(words[0]);
-    if (row_code < 0) fail(line_number, "row label '" + words[0] + "' is not a residue letter");
+    if (row_code < 0) fail(line_number, "row label " + quoted(words[0]) + " is not a residue letter");
     if (words.size() != column_codes.size() + 1) {
       fail(line_number, "expected " + std::to_string(column_codes.size()) + " scores, found " +
                             std::to_string(words.size() - 1));
@@ -116,7 +134,7 @@ ScoreMatrix ScoreMatrix::parse_ncbi(std::string_view text, std::string name) {
       const std::string& word = words[k + 1];
       const std::size_t sign = word[0] == '+' || word[0] == '-' ? 1 : 0;
       if (word.size() == sign || word.find_first_not_of("0123456789", sign) != std::string::npos) {
-        fail(line_number, "score '" + word + "' is not an integer");
+        fail(line_number, "score " + quoted(word) + " is not an integer");
       }
       int value = 0;
       try {
@@ -188,6 +206,11 @@ ScoreMatrix ScoreMatrix::from_file(const std::string& path) {
   if (!file) throw_file_error("cannot open matrix file", path);
   std::ostringstream content;
   content << file.rdbuf();
+  // A NUL byte is in no text file: an executable or archive named by mistake.
+  if (content.str().find('\0') != std::string::npos) {
+    throw InputError("matrix file '" + path + "' is not a text matrix: it holds binary data " +
+                     "(give an NCBI-format matrix file)");
+  }
   return parse_ncbi(content.str(), path);
 }
 
@@ -196,7 +219,11 @@ ScoreMatrix ScoreMatrix::named_or_file(std::string_view name_or_path) {
   for (const auto& name : builtin_names()) {
     if (name == wanted) return builtin(name);
   }
-  if (name_or_path.find('/') != std::string_view::npos || name_or_path.find('.') != std::string_view::npos) {
+  // A file or directory of that name counts as a path too: "data" is no
+  // unknown matrix when it is a directory here.
+  std::error_code ignored;
+  if (name_or_path.find('/') != std::string_view::npos || name_or_path.find('.') != std::string_view::npos ||
+      std::filesystem::exists(std::filesystem::path(name_or_path), ignored)) {
     return from_file(std::string(name_or_path));
   }
   return builtin(name_or_path);  // throws the "unknown matrix" message

@@ -81,20 +81,30 @@ void for_each_feature(std::string_view features, Visit visit) {
   }
 }
 
+std::vector<std::string_view> table_features() {
+  std::vector<std::string_view> known;
+  for (const LevelInfo& level : kLevels) {
+    for_each_feature(level.features, [&](std::string_view feature) {
+      if (std::find(known.begin(), known.end(), feature) == known.end()) known.push_back(feature);
+    });
+  }
+  return known;
+}
+
 // SWLADDER_CPU_FEATURES, for tests: dispatch then sees only the features it
-// lists (and the CPU has), as on an older CPU. Read once per process.
+// lists (and the CPU has), as on an older CPU. Read once per process; a bad
+// value throws from every call that asks, so each search reports it.
 struct CpuView {
   std::array<bool, kLevelCount> runs{};
   std::string features;
 
   CpuView() {
-    const char* mask = std::getenv("SWLADDER_CPU_FEATURES");
+    const char* mask_text = std::getenv("SWLADDER_CPU_FEATURES");
+    const std::optional<std::vector<std::string>> mask =
+        mask_text == nullptr ? std::nullopt : std::optional(parse_feature_mask(mask_text));
     const auto present = [&](std::string_view feature) {
       if (!cpu_has_feature(feature)) return false;
-      if (mask == nullptr) return true;
-      bool listed = false;
-      for_each_feature(mask, [&](std::string_view name) { listed = listed || name == feature; });
-      return listed;
+      return !mask || std::find(mask->begin(), mask->end(), feature) != mask->end();
     };
     std::vector<std::string_view> seen;
     for (std::size_t i = 0; i < kLevelCount; ++i) {
@@ -138,6 +148,21 @@ std::span<const Level> all_levels() {
     return out;
   }();
   return levels;
+}
+
+std::vector<std::string> parse_feature_mask(std::string_view mask) {
+  const std::vector<std::string_view> known = table_features();
+  std::vector<std::string> words;
+  for_each_feature(mask, [&](std::string_view word) {
+    if (std::find(known.begin(), known.end(), word) == known.end()) {
+      std::string names;
+      for (std::string_view name : known) names += (names.empty() ? "" : ", ") + std::string(name);
+      throw InputError("SWLADDER_CPU_FEATURES: unknown feature '" + std::string(word) + "' (known: " + names +
+                       "; comma or space separated)");
+    }
+    words.emplace_back(word);
+  });
+  return words;
 }
 
 bool cpu_runs(Level level) { return cpu().runs[static_cast<std::size_t>(level)]; }

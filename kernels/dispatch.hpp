@@ -40,6 +40,10 @@ std::span<const Level> all_levels();          // every level of the table, porta
 bool cpu_runs(Level level);
 // The table's features this CPU has, space-separated ("sse4.1 avx2 bmi2 ...").
 std::string cpu_features();
+// The words of a SWLADDER_CPU_FEATURES value (comma or space separated). A
+// word that is no feature of the table is an InputError naming it: a typo
+// would otherwise hide every SIMD level and run the scalar code.
+std::vector<std::string> parse_feature_mask(std::string_view mask);
 
 // One kernel a family offers: a level's kernel, or one of its variants
 // (SWL_VARIANT lines), or the portable scalar code.

@@ -216,5 +216,20 @@ TEST(Dispatch, UnknownNamesThrowListingTheKernels) {
   }
 }
 
+TEST(Dispatch, FeatureMaskTakesTheTablesFeaturesAndRejectsOthers) {
+  EXPECT_EQ(kernels::parse_feature_mask("sse4.1,avx2 bmi2"), (std::vector<std::string>{"sse4.1", "avx2", "bmi2"}));
+  EXPECT_TRUE(kernels::parse_feature_mask("").empty());
+  for (const kernels::Level level : kernels::all_levels()) {
+    EXPECT_EQ(kernels::parse_feature_mask(kernels::level_features(level)), words(kernels::level_features(level)));
+  }
+  for (const char* typo : {"avx-2", "AVX2", "sse41", "avx512"}) {
+    const auto message = input_error([&] { kernels::parse_feature_mask(std::string("sse4.1,") + typo); });
+    ASSERT_TRUE(message) << "accepted '" << typo << "'";
+    EXPECT_EQ(*message, "SWLADDER_CPU_FEATURES: unknown feature '" + std::string(typo) +
+                            "' (known: sse4.1, avx2, bmi2, avx512f, avx512bw, avx512vl, avx512vbmi; comma or space "
+                            "separated)");
+  }
+}
+
 }  // namespace
 }  // namespace swl

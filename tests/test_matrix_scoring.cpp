@@ -1,6 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "error_of.hpp"
@@ -133,6 +137,33 @@ TEST(Scoring, PenaltiesAreValidated) {
   EXPECT_EQ(error_of([] { make_scoring("BLOSUM62", 0, 0); }),
             "gap_open + gap_extend must be at least 1: a gap that costs nothing makes every score unbounded");
   EXPECT_EQ(error_of([] { make_scoring("BLOSUM62", 256, 1); }), "gap_open must be between 0 and 255, got 256");
+}
+
+TEST(Matrix, AWrongFilesBytesAreEscapedAndABinaryFileIsSaidToBeOne) {
+  EXPECT_EQ(error_of([] { ScoreMatrix::parse_ncbi(std::string("\x7f" "ELF\x02\x01 A\n", 9), "m"); }),
+            "matrix 'm' line 1: header entry '\\x7fELF\\x02\\x01' is not a residue letter");
+  EXPECT_EQ(error_of([] { ScoreMatrix::parse_ncbi("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123\n", "m"); }),
+            "matrix 'm' line 1: header entry 'ABCDEFGHIJKLMNOPQRSTUVWX'... is not a residue letter");
+  const auto path = std::filesystem::temp_directory_path() / ("swl-binary-matrix-" + std::to_string(::getpid()));
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << std::string("\x7f" "ELF\x02\x01\x00\x00 A R\n", 12);
+  }
+  const std::string message = error_of([&] { ScoreMatrix::from_file(path.string()); });
+  std::filesystem::remove(path);
+  EXPECT_EQ(message, "matrix file '" + path.string() +
+                         "' is not a text matrix: it holds binary data (give an NCBI-format matrix file)");
+}
+
+TEST(Matrix, ADirectoryNamedWithoutASlashIsOpenedAsAFile) {
+  const auto before = std::filesystem::current_path();
+  std::filesystem::current_path(std::filesystem::temp_directory_path());
+  const auto name = "swl-matrix-dir-" + std::to_string(::getpid());
+  std::filesystem::create_directory(name);
+  const std::string message = error_of([&] { ScoreMatrix::named_or_file(name); });
+  std::filesystem::remove(name);
+  std::filesystem::current_path(before);
+  EXPECT_EQ(message, "cannot open matrix file '" + name + "': Is a directory");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@ standard input, and the encoded Database built from them."""
 from __future__ import annotations
 
 import collections.abc
+import errno
 import gzip
 import operator
 import os
@@ -29,6 +30,35 @@ def _fasta_path(path: PathLike) -> str:
     if os.path.isdir(path):
         raise IsADirectoryError(f"cannot read FASTA file '{path}': it is a directory")
     return path
+
+
+def is_sequence_text(text: str) -> bool:
+    """Whether a str given where a FASTA path or a sequence may go (the
+    queries of hits()) is the sequence: written in capital residue letters
+    (``ALPHABET``) and naming no file or directory here. Anything else is a
+    path, so that a mistyped file name ("myqueries") is a missing file, not
+    a 9-residue query; a sequence in small letters goes in a list."""
+    return text != "-" and all(letter in _core.ALPHABET for letter in text) and not os.path.exists(text)
+
+
+def has_path_punctuation(text: str) -> bool:
+    """Whether a str has a character of paths that no sequence has: a
+    separator or a dot (of an extension: queries.fa)."""
+    return any(mark in text for mark in {"/", ".", os.sep})
+
+
+def _missing_file(path: str, hint: str) -> FileNotFoundError:
+    error = FileNotFoundError(f"cannot open FASTA file '{path}': No such file or directory ({hint})")
+    error.errno = errno.ENOENT
+    return error
+
+
+def check_path_exists(text: str, hint: str) -> None:
+    """A FileNotFoundError, with ``hint`` on what was probably meant, for a
+    str taken as a path that names nothing and has no separator or dot: a
+    word that was more likely meant as a sequence than as a file."""
+    if not has_path_punctuation(text) and not os.path.lexists(text):
+        raise _missing_file(text, hint)
 
 
 def _open_error(path: str, error: OSError) -> OSError:
@@ -116,6 +146,8 @@ class Database:
         elif isinstance(source, _core.Database):
             self._core = source
         elif isinstance(source, (str, os.PathLike)):
+            if isinstance(source, str) and source and all(letter in _core.ALPHABET for letter in source.upper()):
+                check_path_exists(source, f"sequences are given as a list: Database([{source!r:.40}])")
             path = _fasta_path(source)
             if _is_gzip(path):
                 self._core = _core.Database.from_fasta_bytes(_read_gzip(path), path)
@@ -131,6 +163,11 @@ class Database:
     def _from_items(items: list[Any]) -> _core.Database:
         if all(isinstance(item, str) for item in items):
             return _core.Database.from_sequences(items)
+        if isinstance(items[0], str):
+            # The first entry makes this a list of sequences: name the first that is not one.
+            number, item = next((n, x) for n, x in enumerate(items, start=1) if not isinstance(x, str))
+            raise TypeError("database entries must be all sequences (str) or all (name, sequence) pairs; "
+                            f"entry #{number} is {item!r:.60}")
         pairs = []
         for number, item in enumerate(items, start=1):
             if not (isinstance(item, (tuple, list)) and len(item) == 2 and all(isinstance(x, str) for x in item)):

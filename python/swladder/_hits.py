@@ -17,6 +17,7 @@ E-values are computed once the whole database has been read.
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import gzip
 import math
@@ -276,23 +277,25 @@ def zlib_error() -> type[Exception]:
     return zlib.error
 
 
-def _looks_like_path(text: str) -> bool:
-    return os.path.exists(text) or "/" in text or text.endswith((".fa", ".fasta", ".faa", ".gz"))
-
-
 def _queries(queries: QuerySource) -> list[tuple[str, str, str]]:
-    """(name, description, sequence) of every query."""
-    from ._fasta import parse_fasta_bytes, read_fasta, read_stdin_bytes
+    """(name, description, sequence) of every query. A str is a sequence
+    only when written in capital residue letters and naming no file
+    (is_sequence_text), else a FASTA path ("-": standard input)."""
+    from ._fasta import check_path_exists, is_sequence_text, parse_fasta_bytes, read_fasta, read_stdin_bytes
 
-    if isinstance(queries, os.PathLike) or (isinstance(queries, str) and (queries == "-" or _looks_like_path(queries))):
+    if isinstance(queries, os.PathLike) or (isinstance(queries, str) and not is_sequence_text(queries)):
         path = os.fsdecode(os.fspath(queries))
         if path == "-":
             return parse_fasta_bytes(read_stdin_bytes(), STDIN_NAME)
+        if isinstance(queries, str):
+            check_path_exists(path, "a str of queries is a FASTA path unless it is a sequence in capital "
+                              f"letters: give {path.upper()!r:.40} or [{path!r:.40}] for a sequence")
         return read_fasta(path)
     if isinstance(queries, str):
         items: list[Any] = [queries]
-    elif isinstance(queries, (bytes, bytearray)):
-        raise TypeError("queries are a FASTA path, a sequence (str), a list of sequences or (name, sequence) pairs")
+    elif isinstance(queries, (bytes, bytearray)) or not isinstance(queries, collections.abc.Iterable):
+        raise TypeError("queries are a FASTA path, a sequence (str), a list of sequences or (name, sequence) pairs, "
+                        f"not {type(queries).__name__}")
     else:
         items = list(queries)
     out = []
@@ -422,7 +425,9 @@ def hits(
     (descending), then database order. Hits of score 0 are no hits.
 
     ``queries``: a FASTA path (or "-", standard input), a sequence, a list of
-    sequences or of (name, sequence) pairs. ``database``: a FASTA path
+    sequences or of (name, sequence) pairs; a str is the sequence only when
+    written in capital residue letters and naming no file, else a path (a
+    missing "myqueries" is a FileNotFoundError). ``database``: a FASTA path
     (streamed ``chunk`` residues at a time, so it may be larger than memory;
     gzip recognised by content), a Database, or a list as for Database().
     ``evalue``: keep hits with E-value <= it; None means blastp's 10.0 where

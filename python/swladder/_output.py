@@ -69,12 +69,16 @@ SEPARATORS = {"6": "\t", "7": "\t", "10": ","}  # blastp quotes nothing in its C
 def parse_outfmt(text: str) -> tuple[str, tuple[str, ...]]:
     """(kind, columns) of an -outfmt value: "6", "7" or "10" with BLAST's
     column names after it ("6 qseqid sseqid score"; "std" stands for the
-    twelve default columns, as in blastp: "6 std qlen"), "json",
+    twelve default columns, as in blastp: "6 std qlen"), "5", "json",
     "pairwise" or "0". ValueError names what is wrong."""
     words = text.split()
     if not words:
         raise ValueError("empty -outfmt: give 0, 5, 6, 7, 10, json or pairwise (6, 7 and 10 take column names)")
     kind = words[0].lower()
+    if kind == "score" and len(words) > 1:
+        wanted = [*words[1:], *(["score"] if "score" not in words[1:] else [])]
+        raise ValueError("-outfmt score takes no column names (it prints query, subject and score); "
+                         f"for chosen columns use 6: '6 {' '.join(wanted)}'")
     if kind not in TEXT_FORMATS:
         raise ValueError(f"unknown output format '{words[0]}': give 0 (or pairwise), 5, 6, 7, 10 or json")
     if kind == "pairwise":

@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from . import _core, _tune
 from ._baseline import baseline
-from ._fasta import Database, DatabaseSource, as_database
+from ._fasta import Database, DatabaseSource, as_database, has_path_punctuation
 from ._stages import PYTHON_KERNEL, resolve_stage
 
 MatrixName = Union[str, "os.PathLike[str]"]
@@ -168,6 +168,9 @@ def search_detailed(
     kernel ran, on how many threads, and how many subjects were rescored."""
     if not isinstance(query, str):
         raise TypeError(f"query must be a str, not {type(query).__name__}")
+    if has_path_punctuation(query):
+        raise ValueError(f"query {query!r:.60} looks like a file path: search() takes one sequence "
+                         "(search a FASTA file of queries with hits(), or read it with read_fasta())")
     if kernel is not None and not isinstance(kernel, str):
         raise TypeError(f"kernel must be a str or None, not {type(kernel).__name__}")
     name = resolve_stage(stage)
@@ -214,6 +217,9 @@ def search(
     runs a built-in default instead). The GIL is released while a compiled stage runs,
     and Ctrl-C stops a long search within a fraction of a second
     (KeyboardInterrupt).
+
+    ``query`` is one sequence, in either case, never a path: a str with a
+    '/' or a '.' is a ValueError saying it looks like one.
 
     Bad input raises ValueError with the C++ message (unknown residue, invalid
     penalty, unknown matrix, stage or kernel); a file that cannot be opened

@@ -77,6 +77,15 @@ def _float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: '{text}'") from None
 
 
+def _evalue(text: str) -> float:
+    # A cut-off below the smallest double (1e-400) reads as 0: say so with the text as typed.
+    value = _float(text)
+    if value == 0 and any(digit in "123456789" for digit in text.lower().partition("e")[0]):
+        raise argparse.ArgumentTypeError(f"'{text}' is too small: it underflows to 0 as a double, and the "
+                                         "E-value cut-off must be positive (the smallest is about 5e-324)")
+    return value
+
+
 def _add_search(subparsers: argparse._SubParsersAction) -> None:
     parser = _subcommand(
         subparsers, "search", _run_search,
@@ -105,12 +114,12 @@ def _add_search(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-searchsp", "--searchsp", dest="searchsp", type=_positive_int, default=None, metavar="N",
                         help="the effective search space for E-values, as blastp's -searchsp: then an E-value is "
                         "K N exp(-lambda S), without the finite-size correction (default: per pair)")
-    parser.add_argument("-evalue", "-e", "--evalue", dest="evalue", type=_float, default=None, metavar="E",
+    parser.add_argument("-evalue", "-e", "--evalue", dest="evalue", type=_evalue, default=None, metavar="E",
                         help=f"keep hits with E-value <= E (default: {_hits.DEFAULT_EVALUE:g}; an error where the "
                         "scoring has no published statistics)")
     parser.add_argument("-outfmt", "--outfmt", dest="outfmt", default="6", metavar="FMT",
                         help="6 (BLAST tabular; '6 qseqid sseqid score ...' or '6 std qlen' picks columns), 7 "
-                        "(tabular with comment lines), 10 (CSV), json, 0 or pairwise (alignments), score (every "
+                        "(tabular with comment lines), 10 (CSV), 5 (BLAST XML), json, 0 or pairwise (alignments), score (every "
                         "subject's score; default: %(default)s)")
     parser.add_argument("-out", "--out", "-o", dest="out", default=None, metavar="FILE",
                         help="write here instead of standard output ('-': standard output); a file is replaced "

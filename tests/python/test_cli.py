@@ -151,3 +151,20 @@ def test_running_out_of_memory_is_one_line_and_exit_2(monkeypatch, capsys, searc
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == "swladder: error: out of memory\n"
+
+
+def test_an_unknown_cpu_feature_is_an_error_naming_it(tmp_path):
+    import os
+
+    query = tmp_path / "q.fa"
+    query.write_text(">q\nMKTAYIAKQRQISFVKSHFSRQ\n")
+    env = {**os.environ, "SWLADDER_CPU_FEATURES": "sse4.1,avx-2"}
+    message = ("SWLADDER_CPU_FEATURES: unknown feature 'avx-2' (known: sse4.1, avx2, bmi2, avx512f, avx512bw, "
+               "avx512vl, avx512vbmi; comma or space separated)")
+    done = subprocess.run([sys.executable, "-m", "swladder", "search", query, query], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", f"swladder: error: {message}\n")
+    script = ("import swladder\ntry:\n    swladder.search('MKT', ['MKT'])\nexcept ValueError as error:\n"
+              "    print(error)\n")
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout == f"{message}\n", done.stderr

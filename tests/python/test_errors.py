@@ -209,3 +209,66 @@ def test_cli_usage_errors_exit_2():
         assert done.returncode == 2
         assert re.match(r"swladder( \w+)?: error: ", done.stderr.splitlines()[-1]), done.stderr
         assert "Traceback" not in done.stderr
+
+
+# --- Messages that say what is wrong, where ---------------------------------------------
+
+
+def test_database_entries_name_the_entry_that_breaks_the_kind():
+    raises(TypeError, "database entries must be all sequences (str) or all (name, sequence) pairs; entry #3 is None",
+           lambda: swladder.Database(["ACD", "ACD", None]))
+    raises(TypeError, "database entries must be all sequences (str) or all (name, sequence) pairs; entry #2 is 'ACD'",
+           lambda: swladder.Database([("a", "ACD"), "ACD"]))
+
+
+def test_hits_of_none_says_what_queries_are():
+    raises(TypeError, "queries are a FASTA path, a sequence (str), a list of sequences or (name, sequence) pairs, "
+           "not NoneType", lambda: swladder.hits(None, ["ACD"]))
+
+
+def test_a_binary_matrix_file_is_named_and_its_bytes_are_not_echoed(tmp_path):
+    binary = tmp_path / "program"
+    binary.write_bytes(b"\x7fELF\x02\x01\x01\x00\x00\x00 A R\n")
+    raises(ValueError, f"matrix file '{binary}' is not a text matrix: it holds binary data (give an NCBI-format "
+           "matrix file)", lambda: swladder.search("MKV", ["MKV"], matrix=binary))
+    # Without a NUL byte the words are quoted with their odd bytes escaped.
+    odd = tmp_path / "odd.txt"
+    odd.write_bytes(b"\x7fELF\x02\x01 A R\n")
+    raises(ValueError, f"matrix '{odd}' line 1: header entry '\\x7fELF\\x02\\x01' is not a residue letter",
+           lambda: swladder.matrix(odd))
+
+
+def test_a_directory_named_as_the_matrix_without_a_slash_is_a_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    for name in ("data", "./data"):
+        raises(IsADirectoryError, f"cannot open matrix file '{name}': Is a directory",
+               lambda: swladder.search("MKV", ["MKV"], matrix=name))
+
+
+def test_cli_message_fixes(tmp_path, monkeypatch):
+    good = tmp_path / "good.fa"
+    good.write_text(">q1\nMKVLAWTTRY\n")
+    binary = tmp_path / "program"
+    binary.write_bytes(b"\x7fELF\x02\x01\x01\x00\x00\x00 A R\n")
+    assert_one_line_error(run_cli("search", good, good, "-outfmt", "score qseqid"),
+                          "-outfmt score takes no column names (it prints query, subject and score); "
+                          "for chosen columns use 6: '6 qseqid score'")
+    assert_one_line_error(run_cli("search", good, good, "--matrix", binary),
+                          f"matrix file '{binary}' is not a text matrix: it holds binary data (give an NCBI-format "
+                          "matrix file)")
+    monkeypatch.chdir(tmp_path)
+    assert_one_line_error(run_cli("search", good, good, "--matrix", "."), "cannot open matrix file '.': Is a directory")
+    (tmp_path / "data").mkdir()
+    assert_one_line_error(run_cli("search", good, good, "--matrix", "data"),
+                          "cannot open matrix file 'data': Is a directory")
+
+
+def test_cli_evalue_too_small_for_a_double_is_said_as_typed(tmp_path):
+    good = tmp_path / "good.fa"
+    good.write_text(">q1\nMKVLAWTTRY\n")
+    done = run_cli("search", good, good, "-evalue", "1e-400")
+    assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr
+    last = done.stderr.splitlines()[-1]
+    assert last == ("swladder search: error: argument -evalue/-e/--evalue: '1e-400' is too small: it underflows to "
+                    "0 as a double, and the E-value cut-off must be positive (the smallest is about 5e-324)"), last

@@ -559,3 +559,40 @@ def test_streaming_holds_about_one_chunk(tmp_path):
     residues, chunks, growth = map(int, done.stdout.split())
     assert residues == repeats * block_residues and chunks >= 4
     assert growth < 1.5 * budget + 8_000_000, f"peak RSS grew {growth / 1e6:.1f} MB for {budget / 1e6:.0f} M-residue chunks"
+
+
+# --- A str of queries: a path unless it is a sequence in capital letters -------------
+
+
+def test_a_mistyped_query_path_is_a_missing_file_not_a_sequence(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"cannot open FASTA file 'myqueries': No such file .*"
+                       r"capital letters: give 'MYQUERIES' or \['myqueries'\]"):
+        swladder.hits("myqueries", SAMPLE)
+    with pytest.raises(FileNotFoundError, match=r"^cannot open FASTA file 'querys\.fa': No such file or directory$"):
+        swladder.hits("querys.fa", SAMPLE)
+    # A sequence in small letters goes in a list; in capitals it is a sequence as it stands.
+    assert [q.qseqid for q in swladder.hits(["mktayiakqrqisfvkshfsrq"], SAMPLE, k=1)] == ["query"]
+    assert swladder.hits(["mktayiakqrqisfvkshfsrq"], SAMPLE, k=2) == swladder.hits("MKTAYIAKQRQISFVKSHFSRQ",
+                                                                                   SAMPLE, k=2)
+
+
+def test_a_str_naming_a_file_is_read_whatever_its_letters(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("queries", "QUERIES"):
+        (tmp_path / name).write_text(">from_file\nMKTAYIAKQRQISFVKSHFSRQ\n")
+        assert [q.qseqid for q in swladder.hits(name, SAMPLE, k=1)] == ["from_file"]
+
+
+def test_queries_of_no_kind_name_their_type():
+    for queries in (None, 5, b"MKTAY"):
+        with pytest.raises(TypeError, match=f"^queries are a FASTA path, .* pairs, not {type(queries).__name__}$"):
+            swladder.hits(queries, SAMPLE)
+
+
+def test_distributed_hits_takes_the_same_rule(tmp_path, monkeypatch):
+    swd = pytest.importorskip("swladder.distributed")
+    monkeypatch.chdir(tmp_path)
+    # The queries are read before any cluster is asked for.
+    with pytest.raises(FileNotFoundError, match="cannot open FASTA file 'myqueries'.*capital letters"):
+        swd.hits("myqueries", SAMPLE)

@@ -259,3 +259,20 @@ def test_a_swladder_kernel_no_stage_has_is_an_error(monkeypatch):
                           input=">q\nMKVLAW\n", env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith("swladder: error: SWLADDER_KERNEL: no stage has a kernel 'bogus'")
+
+
+def test_a_path_given_as_the_query_is_an_error():
+    database = ["MKTAYIAKQRQISFVKSHFSRQ"]
+    for query in ("data/queries.fa", "queries.fa"):
+        with pytest.raises(ValueError, match=f"query '{query}' looks like a file path: search\\(\\) takes one sequence"):
+            swladder.search(query, database)
+    # Small letters are residues in search(), as read_fasta() gives them.
+    assert swladder.search("mktayiakqrqisfvkshfsrq", database).tolist() == swladder.search(database[0], database).tolist()
+
+
+def test_a_sequence_given_as_the_database_says_to_use_a_list(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"'MKTAYIAK': No such file .*a list: Database\(\['MKTAYIAK'\]\)"):
+        swladder.Database("MKTAYIAK")
+    with pytest.raises(FileNotFoundError, match=r"'MKTAYIAK': No such file .*a list"):
+        swladder.search("MKTAYIAK", "MKTAYIAK")
