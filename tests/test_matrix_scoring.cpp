@@ -27,6 +27,9 @@ TEST(Matrix, BuiltinTablesHaveTheirPublishedValues) {
   EXPECT_EQ(blosum62.score(code('A'), code('*')), -4);
   EXPECT_EQ(ScoreMatrix::builtin("PAM250").score(code('W'), code('W')), 17);
   EXPECT_EQ(ScoreMatrix::builtin("BLOSUM45").score(code('C'), code('C')), 12);
+  // BLAST's BLOSUM80, in 1/2-bit units (FASTA's 1/3-bit table has 7 and 16).
+  EXPECT_EQ(ScoreMatrix::builtin("BLOSUM80").score(code('A'), code('A')), 5);
+  EXPECT_EQ(ScoreMatrix::builtin("BLOSUM80").score(code('W'), code('W')), 11);
   for (const auto& name : ScoreMatrix::builtin_names()) {
     const auto m = ScoreMatrix::builtin(name);
     for (int a = 0; a < kAlphabetSize; ++a) {
