@@ -60,6 +60,22 @@ void raise_as(PyObject* type, const char* message) {
   PyErr_SetObject(type, text_message.ptr());
 }
 
+// An OSError of `type` whose errno is set, as the package's own are, and
+// whose str() is the message: setting strerror and filename too would make
+// it "[Errno 21] Is a directory: 'x'" instead.
+void raise_os_error(PyObject* type, const char* message, int error_number) {
+  const py::str text_message = text(message, "replace");
+  PyObject* error = PyObject_CallOneArg(type, text_message.ptr());
+  if (error == nullptr) return;  // the call's own error stands
+  if (error_number != 0) {
+    PyObject* number = PyLong_FromLong(error_number);
+    if (number == nullptr || PyObject_SetAttrString(error, "errno", number) != 0) PyErr_Clear();
+    Py_XDECREF(number);
+  }
+  PyErr_SetObject(type, error);
+  Py_DECREF(error);
+}
+
 template <typename T>
 py::array_t<T> to_array(const std::vector<T>& values) {
   py::array_t<T> array(static_cast<py::ssize_t>(values.size()));
@@ -573,7 +589,7 @@ PYBIND11_MODULE(_core, m) {
                        : e.error_number == ENOENT || e.error_number == 0  ? PyExc_FileNotFoundError
                        : e.error_number == EISDIR                          ? PyExc_IsADirectoryError
                                                                            : PyExc_OSError;
-      raise_as(type, e.what());
+      raise_os_error(type, e.what(), e.error_number);
     } catch (const swl::InputError& e) {
       raise_as(PyExc_ValueError, e.what());
     }

@@ -4,6 +4,7 @@ standard input, and the encoded Database built from them."""
 from __future__ import annotations
 
 import collections.abc
+import errno
 import gzip
 import operator
 import os
@@ -27,8 +28,21 @@ def _fasta_path(path: PathLike) -> str:
     path = os.fsdecode(os.fspath(path))
     # Reading a directory yields no bytes rather than an error: say what it is.
     if os.path.isdir(path):
-        raise IsADirectoryError(f"cannot read FASTA file '{path}': it is a directory")
+        raise _directory_error(path)
     return path
+
+
+def _os_error(error: OSError, message: str) -> OSError:
+    """`error` in our words: its type and errno, `message` as its text (a
+    strerror would make str() "[Errno 2] ..." instead)."""
+    out = type(error)(message)
+    out.errno = error.errno
+    return out
+
+
+def _directory_error(path: str) -> OSError:
+    return _os_error(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)),
+                     f"cannot read FASTA file '{path}': it is a directory")
 
 
 def _open_error(path: str, error: OSError) -> OSError:
@@ -36,9 +50,7 @@ def _open_error(path: str, error: OSError) -> OSError:
     type by errno (PermissionError, FileNotFoundError, ...) and the same
     words, "cannot open FASTA file 'x': Permission denied", whether or not
     the file is gzip."""
-    out = type(error)(f"cannot open FASTA file '{path}': {error.strerror or error}")
-    out.errno = error.errno
-    return out
+    return _os_error(error, f"cannot open FASTA file '{path}': {error.strerror or error}")
 
 
 def _read_bytes(path: str, size: int = -1) -> bytes:
@@ -52,7 +64,7 @@ def _read_bytes(path: str, size: int = -1) -> bytes:
         try:
             return stream.read(size)
         except OSError as error:
-            raise OSError(f"error reading FASTA file '{path}': {error}") from None
+            raise _os_error(error, f"error reading FASTA file '{path}': {error}") from None
 
 
 def _is_gzip(path: str) -> bool:

@@ -42,7 +42,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 from . import _hits
 from ._hits import DEFAULT_CHUNK_RESIDUES, DEFAULT_MAX_TARGET_SEQS, QueryHits, QuerySource, SearchSettings, _Kept
-from ._fasta import Database
+from ._fasta import Database, _open_error
 from ._search import MatrixName, integer_argument
 from ._shards import MANIFEST_NAME, Shard, byte_ranges, manifest_path, read_manifest, write_shards
 
@@ -114,7 +114,7 @@ def shards_of(database: ShardSource, shards: int | None = None, *, default_range
     try:
         size = os.path.getsize(path)
     except OSError as error:
-        raise type(error)(f"cannot open FASTA file '{path}': {error.strerror or error}") from None
+        raise _open_error(path, error) from None
     ranges = byte_ranges(path, size, count)
     for _ in ranges[0].chunks(1):  # fails early, naming the file, if it is gzip or unreadable
         break

@@ -3,6 +3,7 @@ API and through the command line (one line on stderr, exit status 2)."""
 
 from __future__ import annotations
 
+import errno
 import re
 import subprocess
 import sys
@@ -73,6 +74,25 @@ def test_missing_file(files):
     matrix = files["dir"] / "missing.txt"
     raises(FileNotFoundError, f"cannot open matrix file '{matrix}': No such file or directory",
            lambda: swladder.matrix(matrix))
+
+
+def test_file_errors_carry_their_errno(files):
+    """As Python's open() raises them: the errno set (its words are in the
+    message), from the C++ reader as from the package."""
+    directory, missing = files["dir"], files["dir"] / "missing.fa"
+    for read, path, error_type, number in (
+        (swladder._core.read_fasta, directory, IsADirectoryError, errno.EISDIR),
+        (swladder.read_fasta, directory, IsADirectoryError, errno.EISDIR),
+        (swladder._core.read_fasta, missing, FileNotFoundError, errno.ENOENT),
+        (swladder.Database, missing, FileNotFoundError, errno.ENOENT),
+        (swladder.matrix, directory, IsADirectoryError, errno.EISDIR),
+        (lambda path: swladder.hits(str(files["good"]), path), directory, IsADirectoryError, errno.EISDIR),
+        (lambda path: swladder.hits(str(files["good"]), path), missing, FileNotFoundError, errno.ENOENT),
+    ):
+        with pytest.raises(error_type) as caught:
+            read(str(path))
+        assert caught.value.errno == number, (read, path)
+        assert str(path) in str(caught.value) and not str(caught.value).startswith("[Errno")
 
 
 @pytest.mark.parametrize("stage", swladder.stages())
