@@ -187,3 +187,55 @@ def test_ctrl_c_stops_an_alignment_and_the_interpreter_goes_on(kind):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+VERIFY_CHILD = textwrap.dedent("""
+    import signal, sys
+    import swladder
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    print("ready", flush=True)
+    try:
+        swladder.verify(sys.argv[1], large=True, threads=1)
+        print("finished", flush=True)
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+    print("after", swladder.score("HEAGAWGHEE", "PAWHEAE"), flush=True)
+""")
+
+
+# A compiled rung through its harness (the titin-size cases take minutes on
+# one thread), and a Python rung, whose scorer the harness calls back.
+@pytest.mark.parametrize("stage", ["scalar", "python_tuned"])
+def test_ctrl_c_stops_a_verification_and_the_interpreter_goes_on(stage):
+    process = subprocess.Popen([sys.executable, "-c", VERIFY_CHILD, stage], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, preexec_fn=_restore_sigint)
+    try:
+        deadline = _interrupt_once_ready(process, f"verify {stage}")
+        assert _read_line(process, deadline) == f"after {swladder.score('HEAGAWGHEE', 'PAWHEAE')}"
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_ctrl_c_ends_swladder_verify_with_status_130():
+    process = subprocess.Popen([sys.executable, "-m", "swladder", "verify", "--stage", "scalar", "--large",
+                                "--threads", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=_restore_sigint)
+    try:
+        time.sleep(2.0)  # well inside the first rung's harness
+        assert process.poll() is None, process.communicate()
+        sent = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        status = process.wait(timeout=60)
+        delay = time.monotonic() - sent
+        stdout, stderr = process.communicate()
+        assert status == 130, stderr
+        assert delay < STOP_WITHIN, f"verify: exit {delay:.2f} s after SIGINT"
+        assert (stdout, stderr) == ("", "")
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
