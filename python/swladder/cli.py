@@ -18,7 +18,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from typing import Callable, Sequence, TextIO
+from typing import Callable, NoReturn, Sequence, TextIO
 
 import numpy as np
 
@@ -28,6 +28,15 @@ from ._version import __version__
 PROG = "swladder"
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """argparse's parser, saying a bad argument in one line as the command
+    says every other error, with where to read the usage instead of it."""
+
+    def error(self, message: str) -> NoReturn:
+        text = " ".join(message.split())
+        self.exit(EXIT_BAD_INPUT, f"{PROG}: error: {text} (see '{self.prog} --help')\n")
 
 
 def _positive_int(text: str) -> int:
@@ -456,7 +465,7 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _ArgumentParser(
         prog=PROG,
         description="Exact Smith-Waterman protein database search: a speedup ladder from pure Python "
         "to SIMD and threads, every rung checked against the same reference.",
