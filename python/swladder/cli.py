@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import math
 import os
 import sys
@@ -133,6 +134,8 @@ def _add_search(subparsers: argparse._SubParsersAction) -> None:
                        help="start a local Dask cluster of N worker processes (1 thread each) and search on it")
     cluster.add_argument("--shards", type=_positive_int, default=None, metavar="N",
                          help="byte ranges to split a FASTA database into (default: one per worker thread)")
+    cluster.add_argument("-v", "--verbose", action="store_true",
+                         help="also show the logs and warnings of Dask's scheduler, workers and client")
 
 
 def _read_queries(path: str) -> list[tuple[str, str, str]]:
@@ -198,6 +201,23 @@ def _run_hits(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _dask_logs_at(level: int):
+    """Dask's log handlers in this process at `level` meanwhile, as
+    LocalCluster's silence_logs sets them (and its workers') for a local
+    cluster."""
+    handlers = [handler for handler in logging.getLogger("distributed").handlers
+                if isinstance(handler, logging.StreamHandler)]
+    levels = [handler.level for handler in handlers]
+    for handler in handlers:
+        handler.setLevel(level)
+    try:
+        yield
+    finally:
+        for handler, old in zip(handlers, levels):
+            handler.setLevel(old)
+
+
 def _run_distributed(args: argparse.Namespace, out: TextIO) -> int:
     """The search on a Dask cluster: the same output as without one."""
     if args.database == "-":
@@ -214,27 +234,44 @@ def _run_distributed(args: argparse.Namespace, out: TextIO) -> int:
     _core.check_scoring(args.matrix, args.gap_open, args.gap_extend)
     chunk = _chunk_residues(args.chunk)
     queries = _read_queries(args.query)
+    # Dask's own logs and warnings (a task that failed, with its worker's
+    # traceback; a busy dashboard port) would come before the error that
+    # says the same in one line: they are for --verbose.
+    quiet = {} if args.verbose else {"silence_logs": logging.CRITICAL}
+    if quiet:
+        warnings.filterwarnings("ignore", module=r"distributed(\.|$)")
     started = time.perf_counter()
     with contextlib.ExitStack() as stack:
+        cluster = None
         if args.scheduler is not None:
+            if quiet:
+                stack.enter_context(_dask_logs_at(logging.CRITICAL))
             client = stack.enter_context(Client(args.scheduler))
         else:
-            cluster = stack.enter_context(swladder_distributed.local_cluster(args.dask_workers))
+            cluster = stack.enter_context(swladder_distributed.local_cluster(args.dask_workers, **quiet))
             client = stack.enter_context(Client(cluster))
-        if client.dashboard_link:
-            print(f"{PROG}: Dask dashboard: {client.dashboard_link}", file=sys.stderr, flush=True)
         on_terminal = sys.stderr.isatty()
 
         def progress(done: int, total: int) -> None:
+            if done == 0 and client.dashboard_link:
+                # Once the shards are listed: a database that is not there is then one line.
+                print(f"{PROG}: Dask dashboard: {client.dashboard_link}", file=sys.stderr, flush=True)
             # One line rewritten in place on a terminal; a line per shard in a log.
             end = "\n" if not on_terminal or done == total else "\r"
             print(f"{PROG}: searched {done} of {total} shards", end=end, file=sys.stderr, flush=True)
 
-        results = swladder_distributed.hits_of_records(
-            queries, args.database, client=client, k=args.top or _hits.DEFAULT_MAX_TARGET_SEQS, evalue=args.evalue,
-            matrix=args.matrix, gap_open=args.gap_open, gap_extend=args.gap_extend,
-            threads=args.threads if args.threads is not None else 1, stage=args.stage,
-            chunk=chunk, kernel=args.kernel, shards=args.shards, progress=progress)
+        try:
+            results = swladder_distributed.hits_of_records(
+                queries, args.database, client=client, k=args.top or _hits.DEFAULT_MAX_TARGET_SEQS,
+                evalue=args.evalue, matrix=args.matrix, gap_open=args.gap_open, gap_extend=args.gap_extend,
+                threads=args.threads if args.threads is not None else 1, stage=args.stage,
+                chunk=chunk, kernel=args.kernel, shards=args.shards, progress=progress)
+        except KeyboardInterrupt:
+            if cluster is not None:
+                # A task in C++ would hold its worker, and closing the cluster,
+                # for seconds more.
+                swladder_distributed._kill_workers(cluster)
+            raise
     if args.timings:
         print(f"{PROG}: timings: search and align on the cluster {time.perf_counter() - started:.3f} s",
               file=sys.stderr)

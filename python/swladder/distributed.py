@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
 import time
 import uuid
 from typing import Any, Callable, Sequence, Union
@@ -86,6 +87,23 @@ def local_cluster(n_workers: int, *, threads_per_worker: int = 1, **options: Any
     with dask.config.set(CLUSTER_CONFIG):
         return distributed.LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True,
                                         **options)
+
+
+def _kill_workers(cluster: distributed.LocalCluster) -> None:
+    """Ends the worker processes of a local cluster at once, for good (their
+    nannies start no others). A worker asked to close waits for its running
+    task, and a search task, in C++, does not stop on request: Ctrl-C would
+    wait seconds for it, then for the nanny's kill."""
+    for nanny in list(cluster.workers.values()):
+        if not isinstance(nanny, distributed.Nanny):
+            continue
+        nanny.close_gracefully(reason="swladder-interrupted")
+        pid = nanny.pid
+        if pid:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 # --- Tasks (module-level functions: workers import them by name) ------------------------
@@ -311,7 +329,9 @@ def hits_of_records(query_list: list[tuple[str, str, str]], database: ShardSourc
     if progress is not None:
         total = len(submitted.searches)
         progress(0, total)
-        for done, _ in enumerate(distributed.as_completed(submitted.searches), start=1):
+        for done, search in enumerate(distributed.as_completed(submitted.searches), start=1):
+            if search.status == "error":
+                search.result()  # its shard's error, at once: not counted as searched
             progress(done, total)
     del submitted.searches
     return submitted.result.result()
