@@ -15,7 +15,9 @@ import contextlib
 import logging
 import math
 import os
+import signal
 import sys
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -527,11 +529,44 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     print(text if text.startswith(f"{PROG}:") else f"{PROG}: warning: {text}", file=sys.stderr)
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as Ctrl-C is: whatever stops a search on Ctrl-C (a
+    compiled rung's cancel flag, the python_multiprocessing pool's
+    terminate, a local Dask cluster's workers) stops it on SIGTERM too."""
+
+
+@contextlib.contextmanager
+def _sigterm_raises():
+    """SIGTERM raises _Terminated meanwhile, where this process would
+    otherwise die at once and leave its worker processes running. Only where
+    SIGTERM has its default action (main() may run inside a program with a
+    handler of its own) and on the main thread (the only one that can)."""
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+    owner = os.getpid()
+
+    def terminate(signum, frame):
+        if os.getpid() != owner:
+            # A forked worker (python_multiprocessing's pool, stopped by
+            # SIGTERM) dies as the default action would have it.
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+        raise _Terminated
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _tune.set_announcer(lambda text: print(f"{PROG}: {text}", file=sys.stderr, flush=True))
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _sigterm_raises():
             warnings.showwarning = _show_warning
             return args.run(args)
     except BrokenPipeError:
@@ -539,8 +574,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 128 + 13
+    except _Terminated:
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
-        return 128 + 2
+        return 128 + signal.SIGINT
     except (ValueError, OSError) as error:
         return _error(error)
     except MemoryError:

@@ -239,3 +239,62 @@ def test_ctrl_c_ends_swladder_verify_with_status_130():
             process.kill()
             process.wait()
 
+
+def _live_children(pid: int) -> list[int]:
+    """The processes whose parent is pid, from /proc (zombies left out)."""
+    children = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                state, parent = stat.read().rsplit(")", 1)[1].split()[:2]
+        except (OSError, ValueError):
+            continue
+        if int(parent) == pid and state != "Z":
+            children.append(int(entry))
+    return children
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="finds the worker processes in /proc")
+def test_sigterm_ends_the_cli_and_its_worker_processes(tmp_path):
+    """SIGTERM to a python_multiprocessing search: the command exits with
+    143 and its pool goes with it, quietly (not workers running on and
+    printing BrokenPipeError as they find their parent gone)."""
+    query = swladder._core.synthetic_database(1, 1, 2000, 2000)[0]
+    (tmp_path / "q.fa").write_text(f">q\n{query}\n")
+    subjects = swladder._core.synthetic_database(2, 200, 300, 700)
+    (tmp_path / "db.fa").write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(subjects)))
+    process = subprocess.Popen([sys.executable, "-m", "swladder", "search", "--stage", "python_multiprocessing",
+                                "--threads", "2", str(tmp_path / "q.fa"), str(tmp_path / "db.fa")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while len(_live_children(process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers = _live_children(process.pid)
+        assert len(workers) == 2, process.communicate()
+        time.sleep(0.5)  # the workers inside their chunks
+        sent = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        status = process.wait(timeout=60)
+        while any(map(_alive, workers)) and time.monotonic() < sent + 10:
+            time.sleep(0.05)
+        delay = time.monotonic() - sent
+        stdout, stderr = process.communicate()
+        assert status == 128 + signal.SIGTERM, stderr
+        assert not any(map(_alive, workers)), f"workers still running {delay:.1f} s after SIGTERM"
+        assert delay < STOP_WITHIN, f"workers ended {delay:.2f} s after SIGTERM"
+        assert (stdout, stderr) == ("", "")
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
