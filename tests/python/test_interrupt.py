@@ -204,8 +204,9 @@ VERIFY_CHILD = textwrap.dedent("""
 
 
 # A compiled rung through its harness (the titin-size cases take minutes on
-# one thread), and a Python rung, whose scorer the harness calls back.
-@pytest.mark.parametrize("stage", ["scalar", "python_tuned"])
+# one thread), and Python rungs, whose scorer the harness calls back
+# (python_multiprocessing starting a pool for every case).
+@pytest.mark.parametrize("stage", ["scalar", "python_tuned", "python_multiprocessing"])
 def test_ctrl_c_stops_a_verification_and_the_interpreter_goes_on(stage):
     process = subprocess.Popen([sys.executable, "-c", VERIFY_CHILD, stage], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, preexec_fn=_restore_sigint)
@@ -219,8 +220,9 @@ def test_ctrl_c_stops_a_verification_and_the_interpreter_goes_on(stage):
             process.wait()
 
 
-def test_ctrl_c_ends_swladder_verify_with_status_130():
-    process = subprocess.Popen([sys.executable, "-m", "swladder", "verify", "--stage", "scalar", "--large",
+@pytest.mark.parametrize("stage", ["scalar", "python_multiprocessing"])
+def test_ctrl_c_ends_swladder_verify_with_status_130(stage):
+    process = subprocess.Popen([sys.executable, "-m", "swladder", "verify", "--stage", stage, "--large",
                                 "--threads", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                preexec_fn=_restore_sigint)
     try:
@@ -232,7 +234,7 @@ def test_ctrl_c_ends_swladder_verify_with_status_130():
         delay = time.monotonic() - sent
         stdout, stderr = process.communicate()
         assert status == 130, stderr
-        assert delay < STOP_WITHIN, f"verify: exit {delay:.2f} s after SIGINT"
+        assert delay < STOP_WITHIN, f"verify {stage}: exit {delay:.2f} s after SIGINT"
         assert (stdout, stderr) == ("", "")
     finally:
         if process.poll() is None:
