@@ -193,7 +193,7 @@ std::string VerifyReport::describe() const {
 }
 
 VerifyReport verify_scores(std::string_view name, const ScoreFunction& score, const Stage& reference,
-                           const std::vector<VerifyCase>& corpus, double max_pair_cells) {
+                           const std::vector<VerifyCase>& corpus, double max_pair_cells, const CancelFlag* cancel) {
   const double reference_limit = reference.max_pair_cells();
   const double limit = max_pair_cells > 0 && reference_limit > 0 ? std::min(max_pair_cells, reference_limit)
                                                                    : std::max(max_pair_cells, reference_limit);
@@ -202,6 +202,7 @@ VerifyReport verify_scores(std::string_view name, const ScoreFunction& score, co
   report.reference = std::string(reference.name());
   try {
     for (const auto& c : corpus) {
+      if (cancel_requested(cancel)) throw Cancelled();
       std::vector<std::string> kept;
       std::vector<std::size_t> kept_index;
       for (std::size_t k = 0; k < c.subjects.size(); ++k) {
@@ -221,7 +222,8 @@ VerifyReport verify_scores(std::string_view name, const ScoreFunction& score, co
       auto& expected = c.expected[cache_key];
       if (expected.empty() && !kept.empty()) {
         const Scoring scoring = make_scoring(c.matrix, c.gap_open, c.gap_extend);
-        expected = reference.search(encode(c.query, "query"), Database::from_sequences(kept), scoring).scores;
+        expected = reference.search(encode(c.query, "query"), Database::from_sequences(kept), scoring, {1, "", cancel})
+                       .scores;
       }
       const std::vector<std::int32_t> actual = score(c, kept);
       ++report.cases;
@@ -239,6 +241,8 @@ VerifyReport verify_scores(std::string_view name, const ScoreFunction& score, co
         }
       }
     }
+  } catch (const Cancelled&) {
+    throw;  // not the stage's failure: nobody waits for the report
   } catch (const std::exception& e) {
     report.error = e.what();
     return report;
@@ -260,7 +264,7 @@ VerifyReport verify_stage(const Stage& stage, const std::vector<VerifyCase>& cor
     return result.scores;
   };
   VerifyReport report = verify_scores(stage.name(), run, reference != nullptr ? *reference : reference_for(stage),
-                                      corpus, stage.max_pair_cells());
+                                      corpus, stage.max_pair_cells(), options.cancel);
   report.kernel = kernel;
   report.threads = threads;
   return report;

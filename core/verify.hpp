@@ -73,12 +73,15 @@ using ScoreFunction =
 
 // Checks `score` against `reference` on every case of the corpus; pairs of
 // more than max_pair_cells cells (0: no limit), or more than the reference
-// holds, are skipped and counted. `name` labels the report.
+// holds, are skipped and counted. `name` labels the report. `cancel` (may
+// be null) stops it between cases and inside the reference's searches: it
+// throws Cancelled, as does a `score` that throws it, rather than report.
 VerifyReport verify_scores(std::string_view name, const ScoreFunction& score, const Stage& reference,
-                           const std::vector<VerifyCase>& corpus, double max_pair_cells = 0);
+                           const std::vector<VerifyCase>& corpus, double max_pair_cells = 0,
+                           const CancelFlag* cancel = nullptr);
 
-// verify_scores for a stage with these options, against `reference` or, by
-// default, reference_for(stage).
+// verify_scores for a stage with these options (options.cancel stops both
+// stages), against `reference` or, by default, reference_for(stage).
 VerifyReport verify_stage(const Stage& stage, const std::vector<VerifyCase>& corpus,
                           const SearchOptions& options = {}, const Stage* reference = nullptr);
 

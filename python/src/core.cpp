@@ -60,6 +60,22 @@ void raise_as(PyObject* type, const char* message) {
   PyErr_SetObject(type, text_message.ptr());
 }
 
+// An OSError of `type` whose errno is set, as the package's own are, and
+// whose str() is the message: setting strerror and filename too would make
+// it "[Errno 21] Is a directory: 'x'" instead.
+void raise_os_error(PyObject* type, const char* message, int error_number) {
+  const py::str text_message = text(message, "replace");
+  PyObject* error = PyObject_CallOneArg(type, text_message.ptr());
+  if (error == nullptr) return;  // the call's own error stands
+  if (error_number != 0) {
+    PyObject* number = PyLong_FromLong(error_number);
+    if (number == nullptr || PyObject_SetAttrString(error, "errno", number) != 0) PyErr_Clear();
+    Py_XDECREF(number);
+  }
+  PyErr_SetObject(type, error);
+  Py_DECREF(error);
+}
+
 template <typename T>
 py::array_t<T> to_array(const std::vector<T>& values) {
   py::array_t<T> array(static_cast<py::ssize_t>(values.size()));
@@ -328,13 +344,17 @@ py::dict verify(const std::string& stage_name, std::uint64_t seed, bool large, c
                 int threads, const std::string& kernel, const py::object& cases) {
   const swl::Stage& stage = swl::get_stage(stage_name);
   const auto corpus = verify_corpus(seed, large, real_sequences, cases);
-  swl::VerifyReport report;
-  {
-    py::gil_scoped_release release;
-    reference_cache().fill(corpus);
-    report = swl::verify_stage(stage, corpus, {threads, kernel});
-    reference_cache().keep(corpus);
+  double cells = 0;
+  for (const auto& c : corpus) {
+    for (const auto& subject : c.subjects) cells += static_cast<double>(c.query.size() * subject.size());
   }
+  swl::CancelFlag cancel;
+  const swl::VerifyReport report = run_interruptibly<swl::VerifyReport>(cells, cancel, [&] {
+    reference_cache().fill(corpus);
+    swl::VerifyReport checked = swl::verify_stage(stage, corpus, {threads, kernel, &cancel});
+    reference_cache().keep(corpus);
+    return checked;
+  });
   return report_dict(report);
 }
 
@@ -346,7 +366,10 @@ py::dict verify_function(const std::string& name, const py::function& fn, std::u
   const auto corpus = verify_corpus(seed, large, real_sequences, cases);
   const swl::Stage& reference = swl::reference_stage();
   // Python's errors become plain exceptions while the GIL is held, so that
-  // the harness reports them as the case's error.
+  // the harness reports them as the case's error; Ctrl-C (KeyboardInterrupt,
+  // or any BaseException that is not an Exception) is kept pending instead,
+  // and stops the harness.
+  bool interrupted = false;
   const auto score = [&](const swl::VerifyCase& c, const std::vector<std::string>& subjects) {
     py::gil_scoped_acquire acquire;
     try {
@@ -355,6 +378,11 @@ py::dict verify_function(const std::string& name, const py::function& fn, std::u
       for (const auto& value : scores) out.push_back(value.cast<std::int32_t>());
       return out;
     } catch (py::error_already_set& e) {
+      if (!e.matches(PyExc_Exception)) {
+        interrupted = true;
+        e.restore();
+        throw swl::Cancelled();
+      }
       const std::string type = py::str(e.type().attr("__name__"));
       const std::string message = py::str(e.value());
       throw std::runtime_error("case '" + c.label + "': " + type + (message.empty() ? "" : ": " + message));
@@ -363,11 +391,14 @@ py::dict verify_function(const std::string& name, const py::function& fn, std::u
     }
   };
   swl::VerifyReport report;
-  {
+  try {
     py::gil_scoped_release release;
     reference_cache().fill(corpus);
     report = swl::verify_scores(name, score, reference, corpus, max_pair_cells);
     reference_cache().keep(corpus);
+  } catch (const swl::Cancelled&) {
+    if (interrupted) throw py::error_already_set();
+    throw;
   }
   report.kernel = "python";
   return report_dict(report);
@@ -575,7 +606,7 @@ PYBIND11_MODULE(_core, m) {
                        : e.error_number == ENOENT || e.error_number == 0  ? PyExc_FileNotFoundError
                        : e.error_number == EISDIR                          ? PyExc_IsADirectoryError
                                                                            : PyExc_OSError;
-      raise_as(type, e.what());
+      raise_os_error(type, e.what(), e.error_number);
     } catch (const swl::InputError& e) {
       raise_as(PyExc_ValueError, e.what());
     }

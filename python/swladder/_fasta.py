@@ -28,7 +28,7 @@ def _fasta_path(path: PathLike) -> str:
     path = os.fsdecode(os.fspath(path))
     # Reading a directory yields no bytes rather than an error: say what it is.
     if os.path.isdir(path):
-        raise IsADirectoryError(f"cannot read FASTA file '{path}': it is a directory")
+        raise _directory_error(path)
     return path
 
 
@@ -61,14 +61,25 @@ def check_path_exists(text: str, hint: str) -> None:
         raise _missing_file(text, hint)
 
 
+def _os_error(error: OSError, message: str) -> OSError:
+    """`error` in our words: its type and errno, `message` as its text (a
+    strerror would make str() "[Errno 2] ..." instead)."""
+    out = type(error)(message)
+    out.errno = error.errno
+    return out
+
+
+def _directory_error(path: str) -> OSError:
+    return _os_error(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)),
+                     f"cannot read FASTA file '{path}': it is a directory")
+
+
 def _open_error(path: str, error: OSError) -> OSError:
     """The error the C++ reader gives for a file it cannot open: the same
     type by errno (PermissionError, FileNotFoundError, ...) and the same
     words, "cannot open FASTA file 'x': Permission denied", whether or not
     the file is gzip."""
-    out = type(error)(f"cannot open FASTA file '{path}': {error.strerror or error}")
-    out.errno = error.errno
-    return out
+    return _os_error(error, f"cannot open FASTA file '{path}': {error.strerror or error}")
 
 
 def _read_bytes(path: str, size: int = -1) -> bytes:
@@ -82,7 +93,7 @@ def _read_bytes(path: str, size: int = -1) -> bytes:
         try:
             return stream.read(size)
         except OSError as error:
-            raise OSError(f"error reading FASTA file '{path}': {error}") from None
+            raise _os_error(error, f"error reading FASTA file '{path}': {error}") from None
 
 
 def _is_gzip(path: str) -> bool:

@@ -69,12 +69,20 @@ def _umask() -> int:
     return umask
 
 
+def os_error(kind: type[OSError], number: int | None, message: str) -> OSError:
+    """An OSError of ``kind`` whose str() is ``message`` and whose errno is
+    ``number`` (built from both, str() would start "[Errno N]")."""
+    error = kind(message)
+    error.errno = number
+    return error
+
+
 def writing_error(path: str, error: OSError) -> OSError:
     """``error`` (of the same type, with its errno) saying which file it was writing."""
-    if isinstance(error.strerror, str) and error.strerror.startswith("error writing "):
+    if str(error).startswith("error writing "):
         return error  # said already
     where = path if path == STDOUT_NAME else f"'{path}'"
-    return type(error)(error.errno, f"error writing {where}: {error.strerror or error}")
+    return os_error(type(error), error.errno, f"error writing {where}: {error.strerror or error}")
 
 
 class ClosedOutput:
@@ -82,7 +90,7 @@ class ClosedOutput:
     an error (Python would drop the text silently)."""
 
     def write(self, text: str) -> int:
-        raise OSError(errno.EBADF, "cannot write to standard output: it is closed")
+        raise os_error(OSError, errno.EBADF, "cannot write to standard output: it is closed")
 
     def flush(self) -> None:
         pass
@@ -117,7 +125,7 @@ def output_text(path: str) -> Iterator[IO[str]]:
     on success (see the module's docstring); write errors name the file."""
     if path == STDOUT:
         if sys.stdout is None or isinstance(sys.stdout, ClosedOutput):  # said before any work is done
-            raise OSError(errno.EBADF, "cannot write to standard output: it is closed")
+            raise os_error(OSError, errno.EBADF, "cannot write to standard output: it is closed")
         writer = sys.stdout if isinstance(sys.stdout, NamedWriter) else NamedWriter(sys.stdout, STDOUT_NAME)
         yield writer  # type: ignore[misc]
         writer.flush()
@@ -127,9 +135,9 @@ def output_text(path: str) -> Iterator[IO[str]]:
     except FileNotFoundError:
         status = None
     except OSError as error:
-        raise type(error)(error.errno, f"cannot write '{path}': {error.strerror or error}") from None
+        raise os_error(type(error), error.errno, f"cannot write '{path}': {error.strerror or error}") from None
     if status is not None and stat.S_ISDIR(status.st_mode):
-        raise IsADirectoryError(errno.EISDIR, f"cannot write '{path}': it is a directory")
+        raise os_error(IsADirectoryError, errno.EISDIR, f"cannot write '{path}': it is a directory")
     if status is not None and not stat.S_ISREG(status.st_mode):
         # A device or a FIFO: written in place.
         with _text_file(path, path) as writer:
@@ -146,7 +154,7 @@ def _text_file(path: str, name: str) -> Iterator[IO[str]]:
     try:
         stream = open(path, "w", encoding="utf-8", errors="surrogateescape")  # noqa: SIM115 (closed below)
     except OSError as error:
-        raise type(error)(error.errno, f"cannot write '{name}': {error.strerror or error}") from None
+        raise os_error(type(error), error.errno, f"cannot write '{name}': {error.strerror or error}") from None
     writer = NamedWriter(stream, name)
     try:
         yield writer  # type: ignore[misc]
@@ -176,7 +184,7 @@ def replaced_file(path: str) -> Iterator[str]:
     try:
         descriptor, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder)
     except OSError as error:
-        raise type(error)(error.errno, f"cannot write '{path}': {error.strerror or error}") from None
+        raise os_error(type(error), error.errno, f"cannot write '{path}': {error.strerror or error}") from None
     try:
         os.close(descriptor)
         os.chmod(temporary, mode)
@@ -201,12 +209,12 @@ def replaced_folder(path: str, may_replace: bool) -> Iterator[str]:
     parent = os.path.dirname(target) or "."
     exists = os.path.isdir(target)
     if exists and not may_replace:
-        raise FileExistsError(errno.EEXIST, f"'{path}' exists")
+        raise os_error(FileExistsError, errno.EEXIST, f"'{path}' exists")
     try:
         os.makedirs(parent, exist_ok=True)
         temporary = tempfile.mkdtemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=parent)
     except OSError as error:
-        raise type(error)(error.errno, f"cannot write '{path}': {error.strerror or error}") from None
+        raise os_error(type(error), error.errno, f"cannot write '{path}': {error.strerror or error}") from None
     try:
         os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode) if exists else 0o777 & ~_umask())
         yield temporary

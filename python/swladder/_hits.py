@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
-from ._fasta import GZIP_MAGIC, STDIN_NAME, Database, PathLike
+from ._fasta import GZIP_MAGIC, STDIN_NAME, Database, PathLike, _directory_error, _open_error, _os_error
 from ._search import (MatrixName, integer_argument, matrix_argument, penalties, real_argument, search_detailed,
                       threads_argument)
 
@@ -154,18 +154,18 @@ def _open_fasta_stream(path: str) -> tuple[IO[bytes], str]:
         source = STDIN_NAME
     else:
         if os.path.isdir(path):
-            raise IsADirectoryError(f"cannot read FASTA file '{path}': it is a directory")
+            raise _directory_error(path)
         try:
             raw = open(path, "rb")  # noqa: SIM115 (closed by the caller)
         except OSError as error:
-            raise type(error)(f"cannot open FASTA file '{path}': {error.strerror or error}") from None
+            raise _open_error(path, error) from None
         source = path
     peek = getattr(raw, "peek", None)
     try:
         head = peek(2)[:2] if peek is not None else b""
     except OSError as error:
         raw.close()
-        raise type(error)(f"error reading FASTA file '{source}': {error.strerror or error}") from None
+        raise _os_error(error, f"error reading FASTA file '{source}': {error.strerror or error}") from None
     if head == GZIP_MAGIC:
         return gzip.GzipFile(fileobj=raw, mode="rb"), source  # type: ignore[return-value]
     return raw, source
@@ -230,7 +230,7 @@ def stream_blocks(stream: IO[bytes], source: str, block_size: int) -> Iterator[b
         except (EOFError, gzip.BadGzipFile, zlib_error()) as error:
             raise ValueError(f"FASTA file '{source}' is not a valid gzip file ({error})") from None
         except OSError as error:
-            raise type(error)(f"error reading FASTA file '{source}': {error.strerror or error}") from None
+            raise _os_error(error, f"error reading FASTA file '{source}': {error.strerror or error}") from None
         if not block:
             return
         yield block

@@ -95,7 +95,8 @@ def _read(stream: IO[bytes], path: str, size: int) -> bytes:
     try:
         return stream.read(size)
     except OSError as error:
-        raise type(error)(f"error reading FASTA file '{path}': {error.strerror or error}") from None
+        raise _files.os_error(type(error), error.errno,
+                              f"error reading FASTA file '{path}': {error.strerror or error}") from None
 
 
 def _first_record_start(stream: IO[bytes], path: str, start: int, block_size: int) -> int | None:
@@ -184,14 +185,16 @@ def _check_out_dir(database: str, out: str) -> None:
     if not os.path.exists(out):
         return
     if not os.path.isdir(out):
-        raise FileExistsError(errno.EEXIST, f"'{out}' exists and is not a directory: give a folder for the shards")
+        raise _files.os_error(FileExistsError, errno.EEXIST,
+                              f"'{out}' exists and is not a directory: give a folder for the shards")
     try:
         _files.refuse_output_that_is_input(database, [("folder", out)])
     except ValueError:
         raise ValueError(f"the database '{database}' is in '{out}', the folder to write: "
                          "give another folder for the shards") from None
     if not _previous_sharding(out):
-        raise FileExistsError(errno.EEXIST, f"'{out}' holds files other than an earlier 'swladder shard' output: "
+        raise _files.os_error(FileExistsError, errno.EEXIST,
+                              f"'{out}' holds files other than an earlier 'swladder shard' output: "
                               "give an empty or new folder")
 
 
@@ -301,7 +304,8 @@ def read_manifest(path: str) -> list[Shard]:
         with open(path, encoding="utf-8") as handle:
             manifest = json.load(handle)
     except OSError as error:
-        raise type(error)(f"cannot read shard manifest '{path}': {error.strerror or error}") from None
+        raise _files.os_error(type(error), error.errno,
+                              f"cannot read shard manifest '{path}': {error.strerror or error}") from None
     except ValueError as error:
         raise ValueError(f"shard manifest '{path}' is not valid JSON ({error})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -73,12 +74,32 @@ def _verify_python(name: str, seed: int, large: bool, threads: int) -> dict[str,
     multiprocessing = baseline.RUNGS[name][0] is baseline.python_multiprocessing
     processes = (threads or os.cpu_count() or 1) if multiprocessing else 1
 
+    # python_multiprocessing starts a pool for every case: Ctrl-C that lands
+    # in one of Python's after-fork callbacks raises its KeyboardInterrupt
+    # there, where Python prints it as unraisable and drops it. It is raised
+    # again once the case is scored, so that the harness stops all the same.
+    dropped: list[BaseException] = []
+    report_unraisable = sys.unraisablehook
+
+    def note_dropped(unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, Exception) or unraisable.exc_value is None:
+            report_unraisable(unraisable)
+        else:
+            dropped.append(unraisable.exc_value)
+
     def score(query: str, subjects: list[str], matrix: str, gap_open: int, gap_extend: int) -> list[int]:
-        return python_scores(name, query, subjects, matrix, gap_open, gap_extend, processes)
+        scores = python_scores(name, query, subjects, matrix, gap_open, gap_extend, processes)
+        if dropped:
+            raise dropped[0]
+        return scores
 
     cases = _python_cases(seed, large, budget, largest_pair)
-    return _core.verify_function(name, score, seed, large, list(real_sample()), cases=cases,
-                                 max_pair_cells=float(largest_pair))
+    sys.unraisablehook = note_dropped
+    try:
+        return _core.verify_function(name, score, seed, large, list(real_sample()), cases=cases,
+                                     max_pair_cells=float(largest_pair))
+    finally:
+        sys.unraisablehook = report_unraisable
 
 
 def verify(

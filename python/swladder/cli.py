@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import math
 import os
+import signal
 import sys
+import threading
 import time
 import warnings
 from pathlib import Path
-from typing import Callable, Sequence, TextIO
+from typing import Callable, NoReturn, Sequence, TextIO
 
 import numpy as np
 
@@ -28,6 +31,15 @@ from ._version import __version__
 PROG = "swladder"
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """argparse's parser, saying a bad argument in one line as the command
+    says every other error, with where to read the usage instead of it."""
+
+    def error(self, message: str) -> NoReturn:
+        text = " ".join(message.split())
+        self.exit(EXIT_BAD_INPUT, f"{PROG}: error: {text} (see '{self.prog} --help')\n")
 
 
 def _positive_int(text: str) -> int:
@@ -150,6 +162,8 @@ def _add_search(subparsers: argparse._SubParsersAction) -> None:
                        help="start a local Dask cluster of N worker processes (1 thread each) and search on it")
     cluster.add_argument("--shards", type=_positive_int, default=None, metavar="N",
                          help="byte ranges to split a FASTA database into (default: one per worker thread)")
+    cluster.add_argument("-v", "--verbose", action="store_true",
+                         help="also show the logs and warnings of Dask's scheduler, workers and client")
 
 
 def _read_queries(path: str) -> list[tuple[str, str, str]]:
@@ -215,6 +229,23 @@ def _run_hits(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _dask_logs_at(level: int):
+    """Dask's log handlers in this process at `level` meanwhile, as
+    LocalCluster's silence_logs sets them (and its workers') for a local
+    cluster."""
+    handlers = [handler for handler in logging.getLogger("distributed").handlers
+                if isinstance(handler, logging.StreamHandler)]
+    levels = [handler.level for handler in handlers]
+    for handler in handlers:
+        handler.setLevel(level)
+    try:
+        yield
+    finally:
+        for handler, old in zip(handlers, levels):
+            handler.setLevel(old)
+
+
 def _run_distributed(args: argparse.Namespace, out: TextIO) -> int:
     """The search on a Dask cluster: the same output as without one."""
     if args.database == "-":
@@ -231,28 +262,45 @@ def _run_distributed(args: argparse.Namespace, out: TextIO) -> int:
     _core.check_scoring(args.matrix, args.gap_open, args.gap_extend)
     chunk = _chunk_residues(args.chunk)
     queries = _read_queries(args.query)
+    # Dask's own logs and warnings (a task that failed, with its worker's
+    # traceback; a busy dashboard port) would come before the error that
+    # says the same in one line: they are for --verbose.
+    quiet = {} if args.verbose else {"silence_logs": logging.CRITICAL}
+    if quiet:
+        warnings.filterwarnings("ignore", module=r"distributed(\.|$)")
     started = time.perf_counter()
     with contextlib.ExitStack() as stack:
+        cluster = None
         if args.scheduler is not None:
+            if quiet:
+                stack.enter_context(_dask_logs_at(logging.CRITICAL))
             client = stack.enter_context(Client(args.scheduler))
         else:
-            cluster = stack.enter_context(swladder_distributed.local_cluster(args.dask_workers))
+            cluster = stack.enter_context(swladder_distributed.local_cluster(args.dask_workers, **quiet))
             client = stack.enter_context(Client(cluster))
-        if client.dashboard_link:
-            print(f"{PROG}: Dask dashboard: {client.dashboard_link}", file=sys.stderr, flush=True)
         on_terminal = sys.stderr.isatty()
 
         def progress(done: int, total: int) -> None:
+            if done == 0 and client.dashboard_link:
+                # Once the shards are listed: a database that is not there is then one line.
+                print(f"{PROG}: Dask dashboard: {client.dashboard_link}", file=sys.stderr, flush=True)
             # One line rewritten in place on a terminal; a line per shard in a log.
             end = "\n" if not on_terminal or done == total else "\r"
             print(f"{PROG}: searched {done} of {total} shards", end=end, file=sys.stderr, flush=True)
 
-        results = swladder_distributed.hits_of_records(
-            queries, args.database, client=client, k=args.top or _hits.DEFAULT_MAX_TARGET_SEQS, evalue=args.evalue,
-            matrix=args.matrix, gap_open=args.gap_open, gap_extend=args.gap_extend,
-            threads=args.threads if args.threads is not None else 1, stage=args.stage,
-            chunk=chunk, kernel=args.kernel, shards=args.shards, progress=progress, dbsize=args.dbsize,
-            searchsp=args.searchsp)
+        try:
+            results = swladder_distributed.hits_of_records(
+                queries, args.database, client=client, k=args.top or _hits.DEFAULT_MAX_TARGET_SEQS,
+                evalue=args.evalue, matrix=args.matrix, gap_open=args.gap_open, gap_extend=args.gap_extend,
+                threads=args.threads if args.threads is not None else 1, stage=args.stage,
+                chunk=chunk, kernel=args.kernel, shards=args.shards, progress=progress, dbsize=args.dbsize,
+                searchsp=args.searchsp)
+        except KeyboardInterrupt:
+            if cluster is not None:
+                # A task in C++ would hold its worker, and closing the cluster,
+                # for seconds more.
+                swladder_distributed._kill_workers(cluster)
+            raise
     if args.timings:
         print(f"{PROG}: timings: search and align on the cluster {time.perf_counter() - started:.3f} s",
               file=sys.stderr)
@@ -501,7 +549,7 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _ArgumentParser(
         prog=PROG,
         description="Exact Smith-Waterman protein database search: a speedup ladder from pure Python "
         "to SIMD and threads, every rung checked against the same reference.",
@@ -528,6 +576,39 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     print(text if text.startswith(f"{PROG}:") else f"{PROG}: warning: {text}", file=sys.stderr)
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as Ctrl-C is: whatever stops a search on Ctrl-C (a
+    compiled rung's cancel flag, the python_multiprocessing pool's
+    terminate, a local Dask cluster's workers) stops it on SIGTERM too."""
+
+
+@contextlib.contextmanager
+def _sigterm_raises():
+    """SIGTERM raises _Terminated meanwhile, where this process would
+    otherwise die at once and leave its worker processes running. Only where
+    SIGTERM has its default action (main() may run inside a program with a
+    handler of its own) and on the main thread (the only one that can)."""
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+    owner = os.getpid()
+
+    def terminate(signum, frame):
+        if os.getpid() != owner:
+            # A forked worker (python_multiprocessing's pool, stopped by
+            # SIGTERM) dies as the default action would have it.
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+        raise _Terminated
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Standard output whose write errors say so; closed at the start (>&-), every write is an error, not a no-op.
@@ -536,7 +617,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                   else _files.NamedWriter(sys.stdout, _files.STDOUT_NAME))
     _tune.set_announcer(lambda text: print(f"{PROG}: {text}", file=sys.stderr, flush=True))
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _sigterm_raises():
             warnings.showwarning = _show_warning
             status = args.run(args)
             sys.stdout.flush()  # a full disk is an error of this command, said here
@@ -546,8 +627,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 128 + 13
+    except _Terminated:
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
-        return 128 + 2
+        return 128 + signal.SIGINT
     except (ValueError, OSError) as error:
         return _error(error)
     except MemoryError:

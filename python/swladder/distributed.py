@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
 import time
 import uuid
 from typing import Any, Callable, Sequence, Union
@@ -42,7 +43,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 from . import _hits
 from ._hits import DEFAULT_CHUNK_RESIDUES, DEFAULT_MAX_TARGET_SEQS, QueryHits, QuerySource, SearchSettings, _Kept
-from ._fasta import Database
+from ._fasta import Database, _open_error
 from ._search import MatrixName, integer_argument
 from ._shards import MANIFEST_NAME, Shard, byte_ranges, manifest_path, read_manifest, write_shards
 
@@ -88,6 +89,23 @@ def local_cluster(n_workers: int, *, threads_per_worker: int = 1, **options: Any
                                         **options)
 
 
+def _kill_workers(cluster: distributed.LocalCluster) -> None:
+    """Ends the worker processes of a local cluster at once, for good (their
+    nannies start no others). A worker asked to close waits for its running
+    task, and a search task, in C++, does not stop on request: Ctrl-C would
+    wait seconds for it, then for the nanny's kill."""
+    for nanny in list(cluster.workers.values()):
+        if not isinstance(nanny, distributed.Nanny):
+            continue
+        nanny.close_gracefully(reason="swladder-interrupted")
+        pid = nanny.pid
+        if pid:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
 # --- Tasks (module-level functions: workers import them by name) ------------------------
 
 
@@ -114,7 +132,7 @@ def shards_of(database: ShardSource, shards: int | None = None, *, default_range
     try:
         size = os.path.getsize(path)
     except OSError as error:
-        raise type(error)(f"cannot open FASTA file '{path}': {error.strerror or error}") from None
+        raise _open_error(path, error) from None
     ranges = byte_ranges(path, size, count)
     for _ in ranges[0].chunks(1):  # fails early, naming the file, if it is gzip or unreadable
         break
@@ -316,7 +334,9 @@ def hits_of_records(query_list: list[tuple[str, str, str]], database: ShardSourc
     if progress is not None:
         total = len(submitted.searches)
         progress(0, total)
-        for done, _ in enumerate(distributed.as_completed(submitted.searches), start=1):
+        for done, search in enumerate(distributed.as_completed(submitted.searches), start=1):
+            if search.status == "error":
+                search.result()  # its shard's error, at once: not counted as searched
             progress(done, total)
     del submitted.searches
     return submitted.result.result()

@@ -13,6 +13,7 @@ import gzip
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -373,6 +374,97 @@ def test_a_local_cluster_from_the_command_line(one_machine):
     assert done.returncode == 0, done.stderr
     assert done.stdout == tabular(one_machine(5), DATABASE)
     assert "Dask dashboard" in done.stderr
+
+
+def run_on_a_local_cluster(*args: str) -> subprocess.CompletedProcess:
+    require_dask()
+    return subprocess.run([sys.executable, "-m", "swladder", "search", str(QUERIES), *args, "--dask-workers", "1"],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_a_missing_database_on_a_local_cluster_is_one_line(tmp_path):
+    """The error the workers raise, and nothing of Dask's: not the failed
+    task's log and traceback, nor the dashboard's address of a search that
+    never started. --verbose keeps Dask's logs."""
+    missing = tmp_path / "missing.fa"
+    done = run_on_a_local_cluster(str(missing))
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"swladder: error: cannot open FASTA file '{missing}': No such file or directory\n"
+    verbose = run_on_a_local_cluster(str(missing), "--verbose")
+    assert verbose.returncode == 2
+    assert "distributed.worker" in verbose.stderr
+    assert verbose.stderr.endswith(done.stderr)
+
+
+def test_bad_shards_on_a_local_cluster_say_only_the_error(tmp_path):
+    copy = tmp_path / "shards"
+    _shards.write_shards(DATABASE, 3, copy)
+    (copy / "shard-0001.fa").write_text(">x\nMKV\n")
+    (copy / "shard-0002.fa").unlink()
+    packed = tmp_path / "db.fa.gz"
+    packed.write_bytes(gzip.compress(DATABASE.read_bytes()))
+    for args, error in (([str(copy)], r"(shard '.*shard-0001.fa' holds 1 sequences|.*shard-0002.fa)"),
+                        ([str(packed), "--shards", "2"], r"database '.*db.fa.gz' is gzip-compressed"),
+                        ([str(tmp_path)], r"'.*' is a directory without manifest.json")):
+        done = run_on_a_local_cluster(*args)
+        assert (done.returncode, done.stdout) == (2, ""), done.stderr
+        *progress, last = done.stderr.splitlines()
+        assert re.match(rf"swladder: error: {error}", last), done.stderr
+        # Progress lines of the shards searched before it, at most.
+        assert all(re.match(r"swladder: (Dask dashboard|searched \d+ of 3 shards)", line) for line in progress), \
+            done.stderr
+
+
+def _session_processes(session: int) -> list[int]:
+    """The live processes of a session, from /proc."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session and fields[0] != "Z":
+            found.append(int(entry))
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="finds the cluster's processes in /proc")
+def test_ctrl_c_on_a_local_cluster_ends_it_at_once(tmp_path):
+    """Ctrl-C (SIGINT to the terminal's process group) while a worker is in
+    the middle of a long task: exit 130 within a second, the cluster's
+    processes gone, and nothing from Dask on stderr."""
+    require_dask()
+    process = subprocess.Popen([sys.executable, "-m", "swladder", "search", str(QUERIES), str(DATABASE), "--stage",
+                                "naive", "--dask-workers", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    try:
+        lines = []
+        while not lines or not lines[-1].startswith("swladder: searched 0 of"):
+            lines.append(process.stderr.readline())
+            assert lines[-1], "".join(lines)  # the search task has started once this is printed
+        time.sleep(0.5)
+        sent = time.monotonic()
+        os.killpg(process.pid, signal.SIGINT)
+        status = process.wait(timeout=60)
+        delay = time.monotonic() - sent
+        stdout, stderr = process.communicate()
+        assert status == 130, "".join(lines) + stderr
+        assert delay < 1.0, f"exit {delay:.2f} s after SIGINT"
+        assert (stdout, stderr) == ("", "")
+        deadline = time.monotonic() + 2
+        while _session_processes(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _session_processes(process.pid) == []
+    finally:
+        if process.poll() is None or _session_processes(process.pid):
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait()
 
 
 def test_local_cluster_keeps_its_settings_in_every_process():

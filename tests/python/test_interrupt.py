@@ -187,3 +187,116 @@ def test_ctrl_c_stops_an_alignment_and_the_interpreter_goes_on(kind):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+VERIFY_CHILD = textwrap.dedent("""
+    import signal, sys
+    import swladder
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    print("ready", flush=True)
+    try:
+        swladder.verify(sys.argv[1], large=True, threads=1)
+        print("finished", flush=True)
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+    print("after", swladder.score("HEAGAWGHEE", "PAWHEAE"), flush=True)
+""")
+
+
+# A compiled rung through its harness (the titin-size cases take minutes on
+# one thread), and Python rungs, whose scorer the harness calls back
+# (python_multiprocessing starting a pool for every case).
+@pytest.mark.parametrize("stage", ["scalar", "python_tuned", "python_multiprocessing"])
+def test_ctrl_c_stops_a_verification_and_the_interpreter_goes_on(stage):
+    process = subprocess.Popen([sys.executable, "-c", VERIFY_CHILD, stage], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, preexec_fn=_restore_sigint)
+    try:
+        deadline = _interrupt_once_ready(process, f"verify {stage}")
+        assert _read_line(process, deadline) == f"after {swladder.score('HEAGAWGHEE', 'PAWHEAE')}"
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.parametrize("stage", ["scalar", "python_multiprocessing"])
+def test_ctrl_c_ends_swladder_verify_with_status_130(stage):
+    process = subprocess.Popen([sys.executable, "-m", "swladder", "verify", "--stage", stage, "--large",
+                                "--threads", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=_restore_sigint)
+    try:
+        time.sleep(2.0)  # well inside the first rung's harness
+        assert process.poll() is None, process.communicate()
+        sent = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        status = process.wait(timeout=60)
+        delay = time.monotonic() - sent
+        stdout, stderr = process.communicate()
+        assert status == 130, stderr
+        assert delay < STOP_WITHIN, f"verify {stage}: exit {delay:.2f} s after SIGINT"
+        assert (stdout, stderr) == ("", "")
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def _live_children(pid: int) -> list[int]:
+    """The processes whose parent is pid, from /proc (zombies left out)."""
+    children = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                state, parent = stat.read().rsplit(")", 1)[1].split()[:2]
+        except (OSError, ValueError):
+            continue
+        if int(parent) == pid and state != "Z":
+            children.append(int(entry))
+    return children
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="finds the worker processes in /proc")
+def test_sigterm_ends_the_cli_and_its_worker_processes(tmp_path):
+    """SIGTERM to a python_multiprocessing search: the command exits with
+    143 and its pool goes with it, quietly (not workers running on and
+    printing BrokenPipeError as they find their parent gone)."""
+    query = swladder._core.synthetic_database(1, 1, 2000, 2000)[0]
+    (tmp_path / "q.fa").write_text(f">q\n{query}\n")
+    subjects = swladder._core.synthetic_database(2, 200, 300, 700)
+    (tmp_path / "db.fa").write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(subjects)))
+    process = subprocess.Popen([sys.executable, "-m", "swladder", "search", "--stage", "python_multiprocessing",
+                                "--threads", "2", str(tmp_path / "q.fa"), str(tmp_path / "db.fa")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while len(_live_children(process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers = _live_children(process.pid)
+        assert len(workers) == 2, process.communicate()
+        time.sleep(0.5)  # the workers inside their chunks
+        sent = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        status = process.wait(timeout=60)
+        while any(map(_alive, workers)) and time.monotonic() < sent + 10:
+            time.sleep(0.05)
+        delay = time.monotonic() - sent
+        stdout, stderr = process.communicate()
+        assert status == 128 + signal.SIGTERM, stderr
+        assert not any(map(_alive, workers)), f"workers still running {delay:.1f} s after SIGTERM"
+        assert delay < STOP_WITHIN, f"workers ended {delay:.2f} s after SIGTERM"
+        assert (stdout, stderr) == ("", "")
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
