@@ -107,6 +107,7 @@ def _add_search(subparsers: argparse._SubParsersAction) -> None:
         "printed as BLAST tabular output (-outfmt 6) by default. The database is read in chunks, so it may be "
         "larger than memory. --outfmt score prints QUERY<TAB>SUBJECT<TAB>SCORE for every subject instead.",
     )
+    parser.set_defaults(parser=parser)  # for the usage errors found after parsing
     parser.add_argument("query", nargs="?", default=None,
                         help="FASTA file of one or more queries (gzip allowed; - reads standard input; or -query)")
     parser.add_argument("database", nargs="?", default=None,
@@ -324,7 +325,10 @@ def _blast_spellings(args: argparse.Namespace) -> None:
 
 
 def _run_search(args: argparse.Namespace) -> int:
-    _blast_spellings(args)
+    try:
+        _blast_spellings(args)
+    except ValueError as error:
+        args.parser.error(str(error))  # a usage error, said as argparse's are
     if args.query == "-" and args.database == "-":
         raise ValueError("standard input can be the query or the database, not both")
     on_dask = args.scheduler is not None or args.dask_workers is not None

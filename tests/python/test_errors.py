@@ -290,9 +290,9 @@ def test_cli_evalue_too_small_for_a_double_is_said_as_typed(tmp_path):
     good.write_text(">q1\nMKVLAWTTRY\n")
     done = run_cli("search", good, good, "-evalue", "1e-400")
     assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr
-    last = done.stderr.splitlines()[-1]
-    assert last == ("swladder search: error: argument -evalue/-e/--evalue: '1e-400' is too small: it underflows to "
-                    "0 as a double, and the E-value cut-off must be positive (the smallest is about 5e-324)"), last
+    assert done.stderr.splitlines() == [
+        "swladder: error: argument -evalue/-e/--evalue: '1e-400' is too small: it underflows to 0 as a double, and "
+        "the E-value cut-off must be positive (the smallest is about 5e-324) (see 'swladder search --help')"]
 
 
 @pytest.mark.parametrize("args, message", [
@@ -302,9 +302,10 @@ def test_cli_evalue_too_small_for_a_double_is_said_as_typed(tmp_path):
      "argument -num_threads/--threads/--num-threads: must be at least 1, got 0"),
     (["search", "q.fa", "d.fa", "--dask-workers", "0"], "argument --dask-workers: must be at least 1, got 0"),
     (["search", "q.fa", "d.fa", "--shards", "0"], "argument --shards: must be at least 1, got 0"),
-    (["search", "q.fa", "d.fa", "--gap-open", "x"], "argument --gap-open: not an integer: 'x'"),
+    (["search", "q.fa", "d.fa", "--gap-open", "x"], "argument -gapopen/--gap-open: not an integer: 'x'"),
     (["search", "q.fa", "d.fa", "-evalue", "e"], "argument -evalue/-e/--evalue: not a number: 'e'"),
-    (["search", "q.fa"], "the following arguments are required: database"),
+    (["search", "q.fa"], "no database: give a FASTA file (or -db DB)"),
+    (["search", "-db", "d.fa"], "no query: give a FASTA file of queries (or -query FILE)"),
     (["verify", "--seed", "x"], "argument --seed: not an integer: 'x'"),
     (["shard", "d.fa", "--out", "dir"], "the following arguments are required: --shards"),
     (["ladder", "--repeat", "0"], "argument --repeat: must be at least 1, got 0"),

@@ -239,3 +239,21 @@ def test_files_refuses_by_device_and_inode(tmp_path):
     with pytest.raises(ValueError, match="is the database"):
         _files.refuse_output_that_is_input(str(tmp_path / "b"), [("database", str(tmp_path / "a"))])
     _files.refuse_output_that_is_input(str(tmp_path / "c"), [("database", str(tmp_path / "a"))])
+
+
+def test_sigterm_during_a_search_leaves_the_old_output(inputs):
+    import signal
+    import time
+
+    (inputs / "prev.tsv").write_text("old\n")
+    child = subprocess.Popen([sys.executable, "-m", "swladder", "search", "q.fa", "db.fa", "--stage", "python_naive",
+                              "-out", "prev.tsv"], cwd=inputs, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    deadline = time.monotonic() + 60
+    while not any(name.endswith(".tmp") for name in os.listdir(inputs)) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the temporary output is there once the search runs
+    child.send_signal(signal.SIGTERM)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 128 + signal.SIGTERM, err
+    assert (inputs / "prev.tsv").read_text() == "old\n"
+    assert leftovers(inputs) == []
