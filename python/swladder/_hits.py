@@ -1,6 +1,7 @@
 """From scores to hits: for every query, the best ``k`` database sequences
 with their optimal local alignment, bit score and E-value, ranked as blastp
-ranks them (by E-value, then score descending, then database order).
+ranks them (by E-value, then score descending, then the later in the
+database first, as blastp breaks a tie).
 
 A database given as a FASTA path is streamed: read, encoded and searched a
 chunk of at most ``chunk`` residues at a time, every query against each chunk,
@@ -338,9 +339,11 @@ class _Kept:
 
 def rank_order(evalues: npt.ArrayLike, scores: npt.ArrayLike, indices: npt.ArrayLike) -> npt.NDArray[np.intp]:
     """Positions in blastp's order: E-value ascending (NaN, no statistics,
-    ranks as equal), then score descending, then database order."""
+    ranks as equal), then score descending, then the later subject in the
+    database first (blastp 2.12 ranks, and keeps at its -max_target_seqs
+    cut, the higher ordinal of two hits that tie)."""
     evalue_key = np.nan_to_num(np.asarray(evalues, dtype=np.float64), nan=0.0)
-    return np.lexsort((np.asarray(indices), -np.asarray(scores, dtype=np.int64), evalue_key))
+    return np.lexsort((-np.asarray(indices, dtype=np.int64), -np.asarray(scores, dtype=np.int64), evalue_key))
 
 
 def _keep_best(kept: _Kept, k: int, scores: npt.NDArray[np.int32], rank_evalues: npt.NDArray[np.float64],
@@ -422,7 +425,8 @@ def hits(
 ) -> list[QueryHits]:
     """The best ``k`` hits (one per subject: its optimal local alignment) of
     every query, best first as blastp ranks them: E-value, then score
-    (descending), then database order. Hits of score 0 are no hits.
+    (descending), then the later in the database first, as blastp breaks a
+    tie. Hits of score 0 are no hits.
 
     ``queries``: a FASTA path (or "-", standard input), a sequence, a list of
     sequences or of (name, sequence) pairs; a str is the sequence only when

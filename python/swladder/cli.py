@@ -103,7 +103,8 @@ def _add_search(subparsers: argparse._SubParsersAction) -> None:
         subparsers, "search", _run_search,
         help="search queries against a database: BLAST-style hits with alignments",
         description="For each query, the best database sequences by exact Smith-Waterman local alignment, "
-        "ranked as blastp ranks them (E-value, then score, then database order), with their alignments, "
+        "ranked as blastp ranks them (E-value, then score, then the later in the database first), with their "
+        "alignments, "
         "printed as BLAST tabular output (-outfmt 6) by default. The database is read in chunks, so it may be "
         "larger than memory. --outfmt score prints QUERY<TAB>SUBJECT<TAB>SCORE for every subject instead.",
     )

@@ -160,3 +160,31 @@ def test_searchsp_gives_the_classic_evalue_through_the_api():
     larger = swladder.hits(record[2], str(SAMPLE), k=3, dbsize=100 * total)[0]
     for before, after in zip(plain, larger):
         assert after.evalue == pytest.approx(100 * before.evalue, rel=1e-9)
+
+
+def test_ties_rank_and_are_kept_as_blastp_ranks_and_keeps_them(tmp_path):
+    """Hits with the same E-value and score (copies of one sequence, and of
+    another one letter apart, spread through the database): blastp ranks the
+    later in the database first, and keeps the later ones at its cut."""
+    makeblastdb, blastp = tool("makeblastdb"), tool("blastp")
+    records = [r for r in swladder.read_fasta(SAMPLE) if set(r[2]) <= set("ACDEFGHIKLMNPQRSTVWY")][:300]
+    first = "MVLSPADKTNVKAAWGKVGAHAGEYGAEALERMFLSFPTTKTYFPHFDLSHGSAQVKGHGKKVADALTNAV"
+    second = first[:-1] + "W"
+    for place, (name, sequence) in zip((40, 120, 121, 200, 299), (("t1", first), ("t2", second), ("t3", first),
+                                                                    ("t4", second), ("t5", first))):
+        records.insert(place, (name, "", sequence))
+    database = tmp_path / "ties.fa"
+    database.write_text("".join(f">{name}\n{sequence}\n" for name, _, sequence in records))
+    subprocess.run([makeblastdb, "-in", str(database), "-dbtype", "prot", "-out", str(tmp_path / "ties")],
+                   check=True, capture_output=True, timeout=300)
+    (tmp_path / "q.fa").write_text(f">q\n{first}\n")
+    for keep in ("3", "500"):
+        done = subprocess.run([blastp, "-query", str(tmp_path / "q.fa"), "-db", str(tmp_path / "ties"),
+                               "-comp_based_stats", "0", "-seg", "no", "-use_sw_tback", "-max_target_seqs", keep,
+                               "-outfmt", "6 sseqid score evalue"], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        theirs = [line.split("\t")[0] for line in done.stdout.splitlines() if line.startswith("t")]
+        ours = [line.split("\t")[0] for line in ok(run_cli("search", tmp_path / "q.fa", database, "-max_target_seqs",
+                                                            keep, "-outfmt", "6 sseqid score evalue")).splitlines()
+                if line.startswith("t")]
+        assert ours == theirs == (["t5", "t3", "t1"] if keep == "3" else ["t5", "t3", "t1", "t4", "t2"])

@@ -217,16 +217,16 @@ def test_byte_ranges_search_as_one_machine(client, one_machine, k, count):
     assert_same_hits(results, one_machine(k))
 
 
-def test_ties_rank_in_database_order_across_shards(client, tmp_path):
+def test_ties_rank_as_blastp_ranks_them_across_shards(client, tmp_path):
     from swladder import distributed as swd
 
-    # Ten equal subjects: every score and E-value ties, so the database ordinal alone decides.
+    # Ten equal subjects: every score and E-value ties, so the database ordinal alone decides (the later first).
     path = tmp_path / "ties.fa"
     path.write_text("".join(f">s{number}\nMKVLAAGIW\n" for number in range(10)))
     local = swladder.hits("MKVLAAGIW", str(path), k=4)
     for count in (1, 3, 7):
         results = swd.hits("MKVLAAGIW", str(path), client=client, k=4, shards=count, split_every=2)
-        assert [hit.sseqid for hit in results[0]] == ["s0", "s1", "s2", "s3"]
+        assert [hit.sseqid for hit in results[0]] == ["s9", "s8", "s7", "s6"]
         assert_same_hits(results, local)
 
 

@@ -40,14 +40,14 @@ def require_tool(name: str) -> str:
 # --- Ranking and selection, without the search -------------------------------------
 
 
-def test_rank_order_is_evalue_then_score_then_database_order():
+def test_rank_order_is_evalue_then_score_then_the_later_subject():
     evalues = [1e-5, 1e-9, 1e-5, 1e-5, 3.0]
     scores = [50, 80, 60, 60, 20]
     indices = [0, 1, 7, 2, 3]
-    assert _hits.rank_order(evalues, scores, indices).tolist() == [1, 3, 2, 0, 4]
-    # Without statistics (NaN), the score then the database order decide.
+    assert _hits.rank_order(evalues, scores, indices).tolist() == [1, 2, 3, 0, 4]
+    # Without statistics (NaN), the score then the place in the database decide.
     nan = [math.nan] * 5
-    assert _hits.rank_order(nan, scores, indices).tolist() == [1, 3, 2, 0, 4]
+    assert _hits.rank_order(nan, scores, indices).tolist() == [1, 2, 3, 0, 4]
 
 
 def _fake_chunk(names, sequences):
