@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Is the tuner's choice the fastest kernel on real work? Runs swladder.tune()
-(the short synthetic search), then times every kernel of every stage with a
+(its short tune search), then times every kernel of every stage with a
 choice on a real workload (by default q4 of Debian's plast-example against
 its whole Tursiops proteome; --db/--query for others) in alternating rounds
 (A B C, B C A, ...), after checking each kernel's scores against the first's,
