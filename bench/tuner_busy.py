@@ -121,9 +121,9 @@ def main() -> int:
     try:
         time.sleep(0.5)
         env = {**os.environ, "XDG_CACHE_HOME": tempfile.mkdtemp(prefix="swladder-tuner-busy-")}
+        command = [sys.executable, __file__, "--tune-once", str(args.extra_rounds if args.record else 0)]
         for _ in range(args.tunings):
-            out = subprocess.run([sys.executable, __file__, "--tune-once", str(args.extra_rounds if args.record else 0)], env=env, check=True,
-                                 stdout=subprocess.PIPE, text=True).stdout
+            out = subprocess.run(command, env=env, check=True, stdout=subprocess.PIPE, text=True).stdout
             tunings.append(json.loads(out.splitlines()[-1]))
     finally:
         busy.kill()
