@@ -74,22 +74,29 @@ PORTABLE_KERNEL = "scalar"
 REFERENCE_STAGE = "scalar"
 
 # The tune set: a real query of typical length (q4 of the bundled
-# queries.fa) against every k-th protein of the bundled Tursiops sample, about
-# TUNE_CELLS cells per search (every other one, 1,038 proteins): real lengths
-# and composition, so that lane refill, lazy-F repair and rescoring cost what
-# they cost in real searches. Wide-lane kernels need many subjects to show
-# their speed: against a few hundred proteins the AVX-512 interseq variants
-# ran up to 10% behind AVX2 ones that they beat on the whole proteome.
+# queries.fa) against the proteins of the bundled Tursiops sample, about
+# TUNE_CELLS cells per search (every protein twice: 4,150 subjects): real
+# lengths and composition, so that lane refill, lazy-F repair and rescoring
+# cost what they cost in real searches. Wide-lane kernels need thousands of
+# subjects per thread to reach their speed: on a Zen 4 EPYC, against 1,038
+# proteins an AVX2 interseq variant ranked first that ran 6% behind an
+# AVX-512 one on the whole proteome; against 4,150 the AVX-512 one ranked
+# first, as there.
 # Without the bundled data, a synthetic query and proteins of UniProt-like
-# lengths.
+# lengths. Stages that score one subject at a time do not need that many
+# and are timed on every SHORT_STRIDE-th subject; each kernel's scores are
+# checked on every CHECK_STRIDE-th (the reference rung is slow).
 TUNE_SEED = 20260
 TUNE_QUERY = "ENSTTRP00000007207"
 TUNE_QUERY_LENGTH = 435
-TUNE_CELLS = 250_000_000
+TUNE_CELLS = 1_000_000_000
+LANE_STAGES = ("interseq",)  # a subject per vector lane
+SHORT_STRIDE = 4
+CHECK_STRIDE = 16
 # Each search runs on one thread and is timed by the process's CPU time: a
 # thread that another process keeps off its CPU accrues none, where a search
 # on every CPU waits, in wall time, for its slowest thread (whole scheduler
-# slices, 4 to 24 ms, on a tune search of a few ms), and its idle threads spin
+# slices, 4 to 24 ms, on a tune search of some ms), and its idle threads spin
 # at the barrier meanwhile. Each thread of a search on every core runs the
 # same kernel loop, so one thread ranks the kernels alike (where two vCPUs
 # share a physical core, their competition for its ports is not seen).
@@ -261,7 +268,7 @@ class Tuning:
     """One tuning of this machine: the kernel chosen per stage and what was
     measured (CPU seconds of one search of the tune set per kernel, its
     fastest round, None for a kernel whose scores disagreed with the
-    reference)."""
+    reference; for a stage timed on part of the set, scaled to the whole)."""
 
     key: dict[str, Any]
     choices: dict[str, str]
@@ -296,9 +303,9 @@ class Tuning:
 
 def tune_set(cells: int) -> tuple[str, Any]:
     """The query and database (a swladder._core.Database) of about `cells`
-    cells: q4 against every k-th record of the bundled Tursiops sample, or,
-    without the bundled data, a synthetic query and proteins. The same on
-    every machine with the same installation."""
+    cells: q4 against the bundled Tursiops sample (some copies of it, or
+    every k-th record), or, without the bundled data, a synthetic query and
+    proteins. The same on every machine with the same installation."""
     from ._verify import data_dir  # here: _verify imports the search module, which imports this one
 
     directory = data_dir()
@@ -307,9 +314,9 @@ def tune_set(cells: int) -> tuple[str, Any]:
         proteins = [sequence for _, _, sequence in _core.read_fasta(str(directory / "tursiops_sample.fa"))]
         query = queries.get(TUNE_QUERY)
         if query and proteins:
-            residues = sum(map(len, proteins))
-            step = max(1, round(len(query) * residues / cells))
-            return query, _core.Database.from_sequences(proteins[::step])
+            share = cells / (len(query) * sum(map(len, proteins)))
+            subjects = proteins * round(share) if share >= 1.5 else proteins[::max(1, round(1 / share))]
+            return query, _core.Database.from_sequences(subjects)
     query = _core.synthetic_database(TUNE_SEED, 1, TUNE_QUERY_LENGTH, TUNE_QUERY_LENGTH)[0]
     mean_length = 360
     count = max(8, cells // (TUNE_QUERY_LENGTH * mean_length))
@@ -327,16 +334,17 @@ def _search(stage: str, query: str, database: Any, threads: int, kernel: str) ->
     return scores, ran, time.process_time() - started
 
 
-def _time_stage(stage: str, kernels: list[str], query: str, database: Any, reference: np.ndarray,
+def _time_stage(stage: str, kernels: list[str], query: str, database: Any, check: Any, reference: np.ndarray,
                 threads: int) -> tuple[dict[str, float | None], int]:
-    """The fastest round's seconds per kernel: each kernel is checked against
-    the reference scores first (that search also warms it up), then the
-    verified ones run in alternating rounds (A B C, B C A, ...) so that a
-    change in the machine's load or clock falls on all of them alike."""
+    """The fastest round's seconds per kernel: each kernel's scores on the
+    `check` subjects are compared with the reference first (that search also
+    warms it up), then the verified ones run in alternating rounds (A B C, B
+    C A, ...) so that a change in the machine's load or clock falls on all of
+    them alike."""
     verified = []
     seconds: dict[str, float | None] = {}
     for kernel in kernels:
-        scores, _, _ = _search(stage, query, database, threads, kernel)
+        scores, _, _ = _search(stage, query, check, threads, kernel)
         if not np.array_equal(scores, reference):
             warnings.warn(f"swladder tune: stage '{stage}' kernel '{kernel}' disagrees with the reference on the "
                           "tune set; it is not used (run 'swladder verify')", RuntimeWarning, stacklevel=3)
@@ -402,14 +410,21 @@ def measure(*, cells: int | None = None, threads: int | None = None) -> Tuning:
     query, database = tune_set(cells)
     actual_cells = len(query) * database.total_residues
     defaults = builtin_defaults()
-    reference = _core.search(REFERENCE_STAGE, query, database, "BLOSUM62", 11, 1, 1, "")[0] if key["kernels"] else None
+    subjects = database.sequences()
+    check = _core.Database.from_sequences(subjects[::CHECK_STRIDE])
+    short = _core.Database.from_sequences(subjects[::SHORT_STRIDE])
+    reference = _core.search(REFERENCE_STAGE, query, check, "BLOSUM62", 11, 1, 1, "")[0] if key["kernels"] else None
     seconds: dict[str, dict[str, float | None]] = {}
     rounds: dict[str, int] = {}
     choices: dict[str, str] = {}
     for stage, kernels in key["kernels"].items():
-        seconds[stage], rounds[stage] = _time_stage(stage, kernels, query, database, reference, thread_count)
+        timed = database if stage in LANE_STAGES else short
+        seconds[stage], rounds[stage] = _time_stage(stage, kernels, query, timed, check, reference, thread_count)
         choices[stage] = _choose(defaults[stage], seconds[stage], functools.partial(
-            _confirmed, stage, default=defaults[stage], query=query, database=database, threads=thread_count))
+            _confirmed, stage, default=defaults[stage], query=query, database=timed, threads=thread_count))
+        # Per search of the whole tune set, as the GCUPS shown assume.
+        scale = database.total_residues / timed.total_residues
+        seconds[stage] = {kernel: None if s is None else s * scale for kernel, s in seconds[stage].items()}
     return Tuning(key=key, choices=choices, defaults=defaults, seconds=seconds, cells=actual_cells,
                   threads=thread_count, rounds=rounds,
                   tuned_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
