@@ -7,17 +7,19 @@ Every test runs with tuning on, its own XDG_CACHE_HOME and a small tune set
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 
 import pytest
 
 import swladder
-from swladder import _tune
+from swladder import _core, _tune
 from swladder.cli import main
 
 TUNABLE = _tune.stage_kernels()
@@ -345,8 +347,6 @@ class ReplayClock:
         self.now += seconds
 
     def __getattr__(self, name):
-        import time
-
         return getattr(time, name)
 
 
@@ -356,10 +356,6 @@ def replay(monkeypatch, recording: dict) -> _tune.Tuning:
     ran (past the end, its timed runs again from the first), as a tuner that
     times one thread saw them ('runs_one_thread'), or one that times every
     CPU ('runs'), where the recording has both."""
-    import collections
-
-    from swladder import _core
-
     key = {**_tune.cache_key(), "kernels": recording["kernels"]}
     monkeypatch.setattr(_tune, "cache_key", lambda: key)
     monkeypatch.setattr(_tune, "builtin_defaults", lambda: dict(recording["defaults"]))
