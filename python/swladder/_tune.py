@@ -7,8 +7,8 @@ order was set on one machine; on another a different kernel (a different
 vector width, or a variant tuned for other ports) can be faster. The tuner
 times every kernel of every stage that has a choice on a short real search
 (tune_set), after checking each one's scores against the reference rung on
-that same search, and keeps the fastest per stage in a JSON file in the
-user's cache directory ($XDG_CACHE_HOME/swladder/tune.json, default
+part of that same search, and keeps the fastest per stage in a JSON file in
+the user's cache directory ($XDG_CACHE_HOME/swladder/tune.json, default
 ~/.cache/swladder/), keyed by the CPU model, the instruction sets dispatch
 sees, the library version and the kernels on offer. Other processes on the
 machine must not sway it: each kernel is timed in CPU time on one thread, by
