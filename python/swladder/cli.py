@@ -441,7 +441,8 @@ def _add_tune(subparsers: argparse._SubParsersAction) -> None:
         subparsers, "tune", _run_tune,
         help="time every kernel on this machine and cache the fastest per stage",
         description="Checks every kernel of each stage that has a choice on this CPU against the reference, "
-        "times them on a short synthetic search (medians of alternating runs, a few seconds in all) and caches "
+        "times them on a short real search (the fastest of alternating rounds, in CPU time on one thread, so that "
+        "other processes do not sway it; a few seconds in all) and caches "
         "the fastest per stage in $XDG_CACHE_HOME/swladder/tune.json (default ~/.cache/swladder/), keyed by CPU "
         "model, instruction sets and library version. Searches that name no kernel run the cached choice; the "
         "first search on a machine without one tunes by itself. SWLADDER_TUNE=off makes searches skip the "
