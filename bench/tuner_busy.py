@@ -68,6 +68,7 @@ def tune_once(extra_rounds: int) -> None:
 def reference_times(args: argparse.Namespace) -> dict[str, Any]:
     import swladder
     from swladder import _tune
+    from tuner_choice import alternating_times  # beside this script
 
     _, _, query = swladder.read_fasta(args.query)[args.query_index]
     db = swladder.Database(args.db)
@@ -75,13 +76,7 @@ def reference_times(args: argparse.Namespace) -> dict[str, Any]:
     for stage, kernels in _tune.stage_kernels().items():
         for kernel in kernels:  # warm up
             swladder.search_detailed(query, db, stage=stage, kernel=kernel, threads=args.threads)
-        samples: dict[str, list[float]] = {kernel: [] for kernel in kernels}
-        for round_number in range(args.rounds):
-            for i in range(len(kernels)):
-                kernel = kernels[(round_number + i) % len(kernels)]
-                started = time.perf_counter()
-                swladder.search_detailed(query, db, stage=stage, kernel=kernel, threads=args.threads)
-                samples[kernel].append(time.perf_counter() - started)
+        samples = alternating_times(query, db, stage, kernels, args.rounds, args.threads)
         times[stage] = {kernel: statistics.median(values) for kernel, values in samples.items()}
     return {"workload": f"{Path(args.query).name}[{args.query_index}] x {Path(args.db).name}, "
                         f"{args.rounds} alternating rounds, medians, threads={args.threads or 'all'}",

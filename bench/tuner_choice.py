@@ -28,6 +28,23 @@ from pathlib import Path
 EXAMPLE = Path("/usr/share/doc/plast-example/db")
 
 
+def alternating_times(query: str, db, stage: str, kernels: list[str], rounds: int,
+                      threads: int | None) -> dict[str, list[float]]:
+    """Wall seconds of each kernel's searches over `rounds` alternating
+    rounds (A B C, B C A, ...), so that a change in the machine's load falls
+    on all of them alike."""
+    import swladder  # imported by the caller, once its environment is set
+
+    samples: dict[str, list[float]] = {kernel: [] for kernel in kernels}
+    for round_number in range(rounds):
+        for i in range(len(kernels)):
+            kernel = kernels[(round_number + i) % len(kernels)]
+            started = time.perf_counter()
+            swladder.search_detailed(query, db, stage=stage, kernel=kernel, threads=threads)
+            samples[kernel].append(time.perf_counter() - started)
+    return samples
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=7)
@@ -63,13 +80,7 @@ def main() -> int:
                 reference = scores
             elif not (scores == reference).all():
                 sys.exit(f"{stage} {kernel}: scores differ from {kernels[0]}")
-        samples: dict[str, list[float]] = {kernel: [] for kernel in kernels}
-        for round_number in range(args.rounds):
-            for i in range(len(kernels)):
-                kernel = kernels[(round_number + i) % len(kernels)]
-                t0 = time.perf_counter()
-                swladder.search_detailed(query, db, stage=stage, kernel=kernel, threads=args.threads)
-                samples[kernel].append(time.perf_counter() - t0)
+        samples = alternating_times(query, db, stage, kernels, args.rounds, args.threads)
         statistic = min if args.fastest else statistics.median
         figures = {kernel: statistic(times) for kernel, times in samples.items()}
         fastest = min(figures.values())

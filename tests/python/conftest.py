@@ -10,6 +10,7 @@ import importlib.util
 import os
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -139,3 +140,41 @@ def compiled_stages() -> list[dict]:
 
 def every_stage_and_kernel() -> list[tuple[str, str]]:
     return [(rung["name"], kernel) for rung in swladder.stage_info() for kernel in rung["kernels"]]
+
+
+def run_swladder(*args, cwd=None, stdout=subprocess.PIPE, timeout=300) -> subprocess.CompletedProcess:
+    """The command line in a child process, its output as text."""
+    return subprocess.run([sys.executable, "-m", "swladder", *map(str, args)], stdout=stdout, stderr=subprocess.PIPE,
+                          text=True, timeout=timeout, cwd=cwd)
+
+
+def assert_one_error_line(done: subprocess.CompletedProcess, *words: str) -> None:
+    """Exit 2 with one line on stderr, "swladder: error: ...", holding each of ``words``."""
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("swladder: error: "), done.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def standard_letter_records(subjects: int = 600, queries: int = 3):
+    """The bundled sample's first ``subjects`` sequences of the 20 standard
+    letters only (blastp scores X its own way), and the first ``queries``
+    queries without X: (name, description, sequence) lists."""
+    records = [r for r in swladder.read_fasta(DATA / "tursiops_sample.fa")
+               if set(r[2]) <= set("ACDEFGHIKLMNPQRSTVWY")][:subjects]
+    chosen = [r for r in swladder.read_fasta(DATA / "queries.fa") if "X" not in r[2]][:queries]
+    return records, chosen
+
+
+def write_blast_search(folder: Path, makeblastdb: str, records, queries) -> tuple[Path, Path]:
+    """``records`` as folder/db.fa and the BLAST database folder/db made of
+    it, ``queries`` as folder/q.fa: (queries path, FASTA database path)."""
+    database = folder / "db.fa"
+    database.write_text("".join(f">{n}{' ' + d if d else ''}\n{s}\n" for n, d, s in records))
+    subprocess.run([makeblastdb, "-in", str(database), "-dbtype", "prot", "-out", str(folder / "db")], check=True,
+                   capture_output=True, timeout=300)
+    query_path = folder / "q.fa"
+    query_path.write_text("".join(f">{n}{' ' + d if d else ''}\n{s}\n" for n, d, s in queries))
+    return query_path, database
+

@@ -14,28 +14,20 @@ import pytest
 
 import swladder
 
-from conftest import DATA, require
+from conftest import (DATA, assert_one_error_line, require, run_swladder, standard_letter_records,
+                      write_blast_search)
 
 QUERIES = DATA / "queries.fa"
 SAMPLE = DATA / "tursiops_sample.fa"
 
 
-def run_cli(*args, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "swladder", *map(str, args)], capture_output=True, text=True,
-                          timeout=300, cwd=cwd)
+run_cli = run_swladder
+one_error_line = assert_one_error_line
 
 
 def ok(done: subprocess.CompletedProcess) -> str:
     assert done.returncode == 0, done.stderr
     return done.stdout
-
-
-def one_error_line(done: subprocess.CompletedProcess, *words: str) -> None:
-    assert done.returncode == 2, done.stderr
-    lines = done.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("swladder: error: "), done.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
 
 
 @pytest.fixture(scope="module")
@@ -112,17 +104,10 @@ def blast_search(tmp_path_factory):
     """A database of the sample's first 600 sequences that hold only the 20
     standard letters (blastp scores X its own way), as FASTA and as a BLAST
     database, and three queries."""
-    makeblastdb = tool("makeblastdb")
     folder = tmp_path_factory.mktemp("blast-options")
-    records = [r for r in swladder.read_fasta(SAMPLE) if set(r[2]) <= set("ACDEFGHIKLMNPQRSTVWY")][:600]
-    database = folder / "db.fa"
-    database.write_text("".join(f">{name}\n{sequence}\n" for name, _, sequence in records))
-    subprocess.run([makeblastdb, "-in", str(database), "-dbtype", "prot", "-out", str(folder / "db")], check=True,
-                   capture_output=True, timeout=300)
-    queries = folder / "q.fa"
-    chosen = [r for r in swladder.read_fasta(QUERIES) if "X" not in r[2]][:3]
-    queries.write_text("".join(f">{name}\n{sequence}\n" for name, _, sequence in chosen))
-    return folder, queries, database
+    records, queries = standard_letter_records()
+    query_path, database = write_blast_search(folder, tool("makeblastdb"), records, queries)
+    return folder, query_path, database
 
 
 COLUMNS = "10 qacc sseqid score evalue bitscore"

@@ -14,7 +14,7 @@ import pytest
 
 import swladder
 
-from conftest import DATA, require
+from conftest import DATA, require, standard_letter_records, write_blast_search
 
 QUERIES = DATA / "queries.fa"
 SAMPLE = DATA / "tursiops_sample.fa"
@@ -40,19 +40,12 @@ def searched(tmp_path_factory):
     """The sample's first 600 sequences of the 20 standard letters (blastp
     scores X its own way) as FASTA and as a BLAST database, and three
     queries, with a title that needs escaping."""
-    makeblastdb = tool("makeblastdb")
     folder = tmp_path_factory.mktemp("blast-xml")
-    records = [r for r in swladder.read_fasta(SAMPLE) if set(r[2]) <= set("ACDEFGHIKLMNPQRSTVWY")][:600]
+    records, queries = standard_letter_records()
     records[5] = (records[5][0], "a&b <x> \"quoted\" it's", records[5][2])
-    database = folder / "db.fa"
-    database.write_text("".join(f">{n}{' ' + d if d else ''}\n{s}\n" for n, d, s in records))
-    subprocess.run([makeblastdb, "-in", str(database), "-dbtype", "prot", "-out", str(folder / "db")], check=True,
-                   capture_output=True, timeout=300)
-    queries = folder / "q.fa"
-    chosen = [r for r in swladder.read_fasta(QUERIES) if "X" not in r[2]][:3]
-    chosen.append(("self5", "", records[5][2]))
-    queries.write_text("".join(f">{n}{' ' + d if d else ''}\n{s}\n" for n, d, s in chosen))
-    return folder, queries, database
+    queries.append(("self5", "", records[5][2]))
+    query_path, database = write_blast_search(folder, tool("makeblastdb"), records, queries)
+    return folder, query_path, database
 
 
 def run_both(searched, outfmt: str, *options: str) -> tuple[str, str]:

@@ -17,23 +17,14 @@ import pytest
 
 from swladder import _files, _hits, _shards, cli
 
-from conftest import DATA
+from conftest import DATA, assert_one_error_line, run_swladder
 
 QUERIES = DATA / "queries.fa"
 DATABASE = DATA / "tursiops_sample.fa"
 
 
-def run_cli(*args, cwd=None, stdout=subprocess.PIPE) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "swladder", *map(str, args)], stdout=stdout, stderr=subprocess.PIPE,
-                          text=True, timeout=300, cwd=cwd)
-
-
-def one_error_line(done: subprocess.CompletedProcess, *words: str) -> None:
-    assert done.returncode == 2, done.stderr
-    lines = done.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("swladder: error: "), done.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
+run_cli = run_swladder
+one_error_line = assert_one_error_line
 
 
 def leftovers(folder) -> list[str]:
