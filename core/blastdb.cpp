@@ -439,17 +439,13 @@ std::vector<DefLine> parse_deflines(std::span<const std::uint8_t> bytes, const s
 
 RecordTitle record_title(const DefLine& defline) {
   const bool ordinal_only = defline.seqids.size() == 1 && defline.seqids[0].starts_with("gnl|BL_ORD_ID|");
-  const std::string_view title = defline.title;
-  constexpr std::string_view kBlanks = " \t\v\f\r\n";
   if (ordinal_only) {
+    const std::string_view title = defline.title;
+    constexpr std::string_view kBlanks = " \t\v\f\r\n";
     const std::size_t start = title.find_first_not_of(kBlanks);
-    if (start == std::string_view::npos) return {defline.seqids[0], ""};
+    if (start == std::string_view::npos) return {defline.seqids[0], defline.seqids[0].size()};
     const std::size_t name_end = std::min(title.find_first_of(kBlanks, start), title.size());
-    std::string_view description = title.substr(name_end);
-    const std::size_t first = description.find_first_not_of(kBlanks);
-    description = first == std::string_view::npos ? std::string_view() : description.substr(first);
-    description = description.substr(0, description.find_last_not_of(kBlanks) + 1);
-    return {std::string(title.substr(start, name_end - start)), std::string(description)};
+    return {std::string(title.substr(start)), name_end - start};
   }
   std::string name;
   if (defline.seqids.size() == 1 && defline.seqids[0].starts_with("lcl|")) {
@@ -457,7 +453,9 @@ RecordTitle record_title(const DefLine& defline) {
   } else {
     for (const auto& id : defline.seqids) name += (name.empty() ? "" : "|") + id;
   }
-  return {name, defline.title};
+  const std::size_t name_length = name.size();
+  if (!defline.title.empty()) (name += ' ') += defline.title;
+  return {std::move(name), name_length};
 }
 
 // --- .pal ---------------------------------------------------------------------------
@@ -710,7 +708,9 @@ Database BlastDatabase::read(std::size_t first, std::size_t last) const {
     db.max_length_ = std::max(db.max_length_, end - begin);
     const auto deflines = this->deflines(oid);
     const RecordTitle title = record_title(deflines.front());
-    db.append_title(title.name, title.description);
+    db.name_ends_.push_back(db.titles_.size() + title.name_length);
+    db.titles_ += title.title;
+    db.title_offsets_.push_back(db.titles_.size());
   }
   return db;
 }

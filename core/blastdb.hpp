@@ -54,15 +54,15 @@ struct DefLine {
 // The def-lines of one BER-encoded Blast-def-line-set (at least one).
 std::vector<DefLine> parse_deflines(std::span<const std::uint8_t> bytes, const std::string& source);
 
-// A record's name and description as the search reports them. A database
-// made without -parse_seqids keeps the whole FASTA header as its title (its
-// Seq-id is only the ordinal, gnl|BL_ORD_ID|n): the name is the title's first
-// word, as in the FASTA file. With -parse_seqids the name is the Seq-ids
-// joined by '|' (a lone local id bare, as blastp prints it) and the title is
-// the description.
+// A record's title as a Database keeps it: the name, then the description.
+// A database made without -parse_seqids keeps the whole FASTA header as its
+// title (its Seq-id is only the ordinal, gnl|BL_ORD_ID|n): the title is that,
+// as written, and the name its first word, as in the FASTA file. With
+// -parse_seqids the name is the Seq-ids joined by '|' (a lone local id bare,
+// as blastp prints it), then a blank and the def-line's title.
 struct RecordTitle {
-  std::string name;
-  std::string description;
+  std::string title;
+  std::size_t name_length = 0;
 };
 RecordTitle record_title(const DefLine& defline);
 

@@ -116,6 +116,12 @@ class Database:
         elif isinstance(source, _core.Database):
             self._core = source
         elif isinstance(source, (str, os.PathLike)):
+            from . import _blastdb
+
+            blast = _blastdb.resolve(os.fsdecode(os.fspath(source)))
+            if blast is not None:
+                self._core = _blastdb.read_all(blast)
+                return
             path = _fasta_path(source)
             if _is_gzip(path):
                 self._core = _core.Database.from_fasta_bytes(_read_gzip(path), path)

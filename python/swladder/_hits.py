@@ -30,7 +30,7 @@ from typing import IO, Any, Callable, Iterable, Iterator, Sequence, Union
 import numpy as np
 import numpy.typing as npt
 
-from . import _core
+from . import _blastdb, _core
 from ._fasta import GZIP_MAGIC, STDIN_NAME, Database, PathLike
 from ._search import (MatrixName, integer_argument, matrix_argument, penalties, real_argument, search_detailed,
                       threads_argument)
@@ -164,6 +164,12 @@ def fasta_chunks(path: PathLike, residue_budget: int, *,
     chunk. ``blocks_filter``, if given, sees the file's bytes on their way
     to the parser (to check them against a checksum)."""
     path = os.fsdecode(os.fspath(path))
+    blast = _blastdb.resolve(path)
+    if blast is not None:
+        if blocks_filter is not None:
+            raise ValueError(f"'{path}' names a BLAST database, not the FASTA file its checksum was taken of")
+        yield from _blastdb.chunks(blast, residue_budget)
+        return
     stream, source = _open_fasta_stream(path)
     try:
         block_size = read_block_size(residue_budget)
@@ -503,7 +509,9 @@ def search_chunks(query_list: Sequence[tuple[str, str, str]], chunks: Iterable[D
     kept = [_Kept() for _ in query_list]
     db_residues = 0
     db_sequences = 0
+    declared_size = None  # a BLAST database's own (residues, sequences), which blastp's E-values use
     for chunk_db in chunks:
+        declared_size = getattr(chunk_db, "database_size", declared_size)
         lengths = chunk_db.lengths
         scores = rank_evalues = None
         for number, (_, _, sequence) in enumerate(query_list):
@@ -522,6 +530,8 @@ def search_chunks(query_list: Sequence[tuple[str, str, str]], chunks: Iterable[D
         db_residues += chunk_db.total_residues
         db_sequences += len(chunk_db)
         del chunk_db, lengths, scores, rank_evalues  # free this chunk before the next is read
+    if declared_size is not None:
+        db_residues, db_sequences = declared_size
     return kept, db_residues, db_sequences
 
 

@@ -1,0 +1,88 @@
+"""BLAST protein databases as a database source: a name resolved as blastp
+resolves it, and chunks of records read from its memory-mapped volumes (the
+same Databases a FASTA file streams as).
+
+A name is looked up as given (relative to the current folder), then in each
+folder of ``$BLASTDB``: ``name.pal`` (an alias), ``name.pin`` (one volume) or
+``name.00.pin`` (volumes). A path that is itself a FASTA file keeps being
+read as FASTA; a path that is a file and also the base name of BLAST files
+beside it is ambiguous, and an error.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Iterator
+
+from . import _core
+from ._fasta import Database
+
+_PROTEIN_SUFFIXES = (".pal", ".pin", ".00.pin")
+_NUCLEOTIDE_SUFFIXES = (".nal", ".nin", ".00.nin")
+
+
+class BlastChunk(Database):
+    """A chunk of a BLAST database, carrying the size blastp's E-values use
+    for the whole database (residues, sequences): an alias file's LENGTH and
+    NSEQ where it gives them, which may differ from the records read."""
+
+    __slots__ = ("database_size",)
+
+    def __init__(self, core: _core.Database, database_size: tuple[int, int]) -> None:
+        super().__init__(core)
+        self.database_size = database_size
+
+
+def _has(base: str, suffixes: tuple[str, ...]) -> bool:
+    return any(os.path.isfile(base + suffix) for suffix in suffixes)
+
+
+def resolve(path: str) -> str | None:
+    """The base path of the BLAST protein database that ``path`` names, or
+    None when it names none (a FASTA file, standard input, or nothing: the
+    FASTA reader then says what is wrong). ValueError for an ambiguous name
+    or a nucleotide database."""
+    if path == "-" or not path:
+        return None
+    for suffix in (".pal", ".pin"):
+        # The alias or index file itself names its database.
+        if path.endswith(suffix) and len(path) > len(suffix) and os.path.isfile(path):
+            return path[: -len(suffix)]
+    exists = os.path.exists(path)
+    if _has(path, _PROTEIN_SUFFIXES):
+        if exists:
+            found = next(path + suffix for suffix in _PROTEIN_SUFFIXES if os.path.isfile(path + suffix))
+            raise ValueError(f"database '{path}' is ambiguous: it is a file (FASTA) and the name of the BLAST database "
+                             f"'{found}'; give '{found}' for the BLAST database, or rename one of them")
+        return path
+    if exists:
+        return None
+    candidates = [path]
+    if not os.path.isabs(path):
+        candidates += [os.path.join(folder, path) for folder in os.environ.get("BLASTDB", "").split(os.pathsep) if folder]
+    for base in candidates:
+        if _has(base, _PROTEIN_SUFFIXES):
+            return base
+        if _has(base, _NUCLEOTIDE_SUFFIXES):
+            raise ValueError(f"'{base}' is a nucleotide BLAST database: swladder searches protein databases")
+    return None
+
+
+def chunks(base: str, residue_budget: int) -> Iterator[BlastChunk]:
+    """The records of the database at ``base`` in OID order, as Databases of
+    about ``residue_budget`` residues each (over it by at most one record)."""
+    database = _core.BlastDatabase(base)
+    size = (database.statistics_residues, database.statistics_sequences)
+    first = 0
+    while first < len(database):
+        last = database.chunk_end(first, residue_budget)
+        chunk = BlastChunk(database.read(first, last), size)
+        yield chunk
+        del chunk  # let the consumer's release of this chunk free it before the next is read
+        first = last
+
+
+def read_all(base: str) -> _core.Database:
+    """Every record of the database at ``base``."""
+    database = _core.BlastDatabase(base)
+    return database.read(0, len(database))
