@@ -65,6 +65,16 @@ class Cursor {
   std::size_t pos_ = 0;
 };
 
+// Text from a file for a one-line message: at most 40 bytes, control bytes as hex.
+std::string shown(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, 40)) {
+    const auto byte = static_cast<unsigned char>(c);
+    out += byte >= 0x20 && byte < 0x7f ? std::string(1, c) : describe_byte(byte);
+  }
+  return out;
+}
+
 std::string strip_nuls(std::string text) {
   // Version 5 pads the date with NULs so that the counts are 8-byte aligned.
   while (!text.empty() && text.back() == '\0') text.pop_back();
@@ -413,6 +423,7 @@ std::vector<DefLine> parse_deflines(std::span<const std::uint8_t> bytes, const s
   std::size_t pos = 0;
   const Element set = ber.read(pos, bytes.size(), 0);
   ber.expect_sequence(set);
+  if (pos != bytes.size()) ber.fail(pos, std::to_string(bytes.size() - pos) + " bytes after the def-line set");
   std::vector<DefLine> out;
   for (const Element& line : ber.children(set, 0)) {
     ber.expect_sequence(line);
@@ -481,7 +492,7 @@ Alias parse_alias(std::string_view text, const std::string& source) {
     std::string_view value = line.substr(key_end);
     value.remove_prefix(std::min(value.find_first_not_of(kBlanks), value.size()));
     auto once = [&](bool& seen) {
-      if (seen) throw InputError(where + key + " is given twice");
+      if (seen) throw InputError(where + shown(key) + " is given twice");
       seen = true;
     };
     if (key == "TITLE") {
@@ -510,14 +521,13 @@ Alias parse_alias(std::string_view text, const std::string& source) {
       if (target) throw InputError(where + key + " is given twice");
       std::uint64_t number = 0;
       if (value.empty() || value.size() > 19 || value.find_first_not_of("0123456789") != std::string_view::npos) {
-        throw InputError(where + key + " is not a count: '" + std::string(value.substr(0, 40)) + "'");
+        throw InputError(where + key + " is not a count: '" + shown(value) + "'");
       }
       for (char c : value) number = number * 10 + static_cast<std::uint64_t>(c - '0');
       target = number;
     } else {
-      std::string shown;
-      for (char c : key.substr(0, 40)) shown += (c >= 0x20 && c < 0x7f) ? std::string(1, c) : describe_byte(static_cast<unsigned char>(c));
-      throw InputError(where + "alias key '" + shown + "' is not supported (only TITLE, DBLIST, NSEQ and LENGTH are read)");
+      throw InputError(where + "alias key '" + shown(key) +
+                       "' is not supported (only TITLE, DBLIST, NSEQ and LENGTH are read)");
     }
   }
   if (alias.dblist.empty()) throw InputError(source + ": an alias file without a DBLIST");
@@ -588,8 +598,8 @@ BlastDatabase::Node BlastDatabase::open(const std::string& base, std::vector<std
     for (const auto& entry : alias.dblist) {
       const std::string entry_base = entry.starts_with('/') ? entry : folder_of(base) + entry;
       if (!is_file(entry_base + ".pal") && !is_file(entry_base + ".pin") && !is_file(entry_base + ".00.pin")) {
-        throw InputError(alias_path + ": database '" + entry + "' of its DBLIST is missing (no " + entry_base +
-                         ".pin or .pal)");
+        throw InputError(alias_path + ": database '" + shown(entry) + "' of its DBLIST is missing (no " +
+                         shown(entry_base) + ".pin or .pal)");
       }
       const Node child = open(entry_base, stack);
       node.sequences += child.sequences;
