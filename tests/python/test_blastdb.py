@@ -245,6 +245,12 @@ def corrupt(kind: str, built: Path, tmp_path: Path) -> tuple[Path, str, str]:
         phr[at + 1] = 0x7f
         Path(f"{base}.phr").write_bytes(phr)
         return base, f"{base}.phr", "runs past"
+    if kind == "truncated phr":
+        Path(f"{base}.phr").write_bytes(Path(f"{base}.phr").read_bytes()[:-3])
+        return base, f"{base}.phr", "truncated"
+    if kind == "truncated pal":
+        (tmp_path / "cut.pal").write_text('TITLE cut\nDBLIST "crafted_v4')
+        return tmp_path / "cut", f"{tmp_path / 'cut.pal'}:2", "unclosed quote"
     if kind == "bad residue":
         psq = bytearray(Path(f"{base}.psq").read_bytes())
         psq[3] = 40
@@ -277,7 +283,7 @@ def corrupt(kind: str, built: Path, tmp_path: Path) -> tuple[Path, str, str]:
     raise AssertionError(kind)
 
 
-BROKEN = ["truncated pin", "bad version", "offsets not increasing", "offsets past the end", "ber length",
+BROKEN = ["truncated pin", "truncated phr", "truncated pal", "bad version", "offsets not increasing", "offsets past the end", "ber length",
           "bad residue", "nucleotide", "nucleotide type", "missing volume", "missing psq", "alias cycle", "GILIST",
           "OIDLIST", "SEQIDLIST", "TAXIDLIST"]
 
@@ -306,3 +312,11 @@ def test_a_name_that_is_both_fasta_and_blast_is_ambiguous(built, tmp_path):
     # The index file names the BLAST database; a FASTA file alone stays FASTA.
     assert swladder.Database(f"{base}.pin").names == swladder.Database(built / "crafted.fa").names
     assert _blastdb.resolve(str(built / "crafted.fa")) is None
+
+
+def test_volumes_without_their_alias_file(built, tmp_path):
+    base = copy_database(built, "volumes_v5", tmp_path)
+    os.remove(f"{base}.pal")
+    database = _core.BlastDatabase(str(base))
+    assert len(database.volumes) >= 3
+    assert swladder.Database(str(base)).sequences() == swladder.Database(built / "sample.fa").sequences()
