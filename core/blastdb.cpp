@@ -256,7 +256,10 @@ std::string seq_id(const Ber& ber, const Element& choice, int depth) {
     if (n == 8) return "pat|" + fields[1] + "|" + fields[2] + "|" + (numbers[0] ? std::to_string(*numbers[0]) : "");
     if (n == 14) {
       std::string chain = fields[3];
-      if (chain.empty() && numbers[1] && *numbers[1] > 32 && *numbers[1] < 127) chain = std::string(1, static_cast<char>(*numbers[1]));
+      // The chain as a letter code (deprecated, written beside chain-id).
+      if (chain.empty() && numbers[1] && *numbers[1] > 32 && *numbers[1] < 127) {
+        chain = std::string(1, static_cast<char>(*numbers[1]));
+      }
       return "pdb|" + fields[0] + "|" + chain;
     }
     // Textseq-id { name [0], accession [1], release [2], version [3] }.

@@ -37,7 +37,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& defline : deflines) {
     SWL_FUZZ_CHECK(!defline.seqids.empty(), "accepted a def-line without a Seq-id");
     SWL_FUZZ_CHECK(defline.title.size() <= size, "a title longer than the input");
-    for (const auto& id : defline.seqids) SWL_FUZZ_CHECK(id.find('|') != std::string::npos, "a Seq-id without its type: " + printable(id));
+    for (const auto& id : defline.seqids) {
+      SWL_FUZZ_CHECK(id.find('|') != std::string::npos, "a Seq-id without its type: " + printable(id));
+    }
   }
   const auto title = swl::blastdb::record_title(deflines.front());
   SWL_FUZZ_CHECK(title.name_length <= title.title.size(), "the name runs past the title: " + printable(title.title));

@@ -59,7 +59,8 @@ def resolve(path: str) -> str | None:
         return None
     candidates = [path]
     if not os.path.isabs(path):
-        candidates += [os.path.join(folder, path) for folder in os.environ.get("BLASTDB", "").split(os.pathsep) if folder]
+        folders = os.environ.get("BLASTDB", "").split(os.pathsep)
+        candidates += [os.path.join(folder, path) for folder in folders if folder]
     for base in candidates:
         if _has(base, _PROTEIN_SUFFIXES):
             return base

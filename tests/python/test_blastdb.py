@@ -283,7 +283,8 @@ def corrupt(kind: str, built: Path, tmp_path: Path) -> tuple[Path, str, str]:
     raise AssertionError(kind)
 
 
-BROKEN = ["truncated pin", "truncated phr", "truncated pal", "bad version", "offsets not increasing", "offsets past the end", "ber length",
+BROKEN = ["truncated pin", "truncated phr", "truncated pal", "bad version", "offsets not increasing",
+          "offsets past the end", "ber length",
           "bad residue", "nucleotide", "nucleotide type", "missing volume", "missing psq", "alias cycle", "GILIST",
           "OIDLIST", "SEQIDLIST", "TAXIDLIST"]
 
