@@ -321,3 +321,9 @@ def test_volumes_without_their_alias_file(built, tmp_path):
     database = _core.BlastDatabase(str(base))
     assert len(database.volumes) >= 3
     assert swladder.Database(str(base)).sequences() == swladder.Database(built / "sample.fa").sequences()
+
+
+def test_shard_refuses_a_blast_database(built, tmp_path):
+    done = run_cli("shard", built / "volumes_v4", "--shards", "2", "--out", tmp_path / "shards")
+    assert done.returncode == 2 and "is a BLAST database" in done.stderr, done.stderr
+    assert not (tmp_path / "shards").exists()
