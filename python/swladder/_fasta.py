@@ -100,7 +100,8 @@ class Database:
     """A protein database, encoded once and searched many times.
 
     ``Database(source)`` takes the path of a FASTA file (str or PathLike; a
-    gzip file, known by its magic bytes, is decompressed), a list of sequences
+    gzip file, known by its magic bytes, is decompressed), the name of a BLAST
+    protein database (as blastp takes it: see swladder._blastdb), a list of sequences
     (named seq1, seq2, ...), or a list of (name, sequence) pairs. Every record
     is kept, in order, so score i belongs to record i. Invalid input raises
     ValueError with the C++ reader's message (file, line, record, position); a

@@ -156,7 +156,8 @@ def _open_fasta_stream(path: str) -> tuple[IO[bytes], str]:
 def fasta_chunks(path: PathLike, residue_budget: int, *,
                  blocks_filter: Callable[[Iterable[bytes]], Iterable[bytes]] | None = None) -> Iterator[Database]:
     """Databases of consecutive runs of records of a FASTA file ("-":
-    standard input; gzip by content), each holding about ``residue_budget``
+    standard input; gzip by content) or of the BLAST database that ``path``
+    names (see swladder._blastdb), each holding about ``residue_budget``
     residues (over it by at most one record and one read block, itself no
     larger than the budget or 1 MiB): the file is never held whole in memory.
     The parser encodes residues straight into the chunk's storage, and a
@@ -411,7 +412,8 @@ def hits(
     ``queries``: a FASTA path (or "-", standard input), a sequence, a list of
     sequences or of (name, sequence) pairs. ``database``: a FASTA path
     (streamed ``chunk`` residues at a time, so it may be larger than memory;
-    gzip recognised by content), a Database, or a list as for Database().
+    gzip recognised by content), a BLAST protein database named as blastp
+    names it (read the same way), a Database, or a list as for Database().
     ``evalue``: keep hits with E-value <= it; None means blastp's 10.0 where
     the scoring has published statistics and no cut-off where it has none (E-
     values and bit scores are then NaN and hits rank by score); a cut-off with
@@ -504,7 +506,8 @@ def search_chunks(query_list: Sequence[tuple[str, str, str]], chunks: Iterable[D
                   settings: SearchSettings) -> tuple[list[_Kept], int, int]:
     """Every query against every chunk: the ``k`` best hits of each query,
     ranked with the provisional database size and numbered from 0 at the first
-    chunk, and the residues and sequences read."""
+    chunk, and the residues and sequences read (for a BLAST database, the
+    size its index or alias file gives, as blastp's E-values use it)."""
     options = settings.search_options()
     kept = [_Kept() for _ in query_list]
     db_residues = 0
