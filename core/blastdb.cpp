@@ -357,6 +357,16 @@ std::array<std::int16_t, 256> make_stdaa_table() {
 
 const std::array<std::int16_t, 256> kStdaaTable = make_stdaa_table();
 
+std::array<std::uint8_t, 256> make_stdaa_bytes() {
+  std::array<std::uint8_t, 256> bytes{};
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    bytes[i] = kStdaaTable[i] < 0 ? std::uint8_t{0xFF} : static_cast<std::uint8_t>(kStdaaTable[i]);
+  }
+  return bytes;
+}
+
+const std::array<std::uint8_t, 256> kStdaaBytes = make_stdaa_bytes();
+
 }  // namespace
 
 int stdaa_code(std::uint8_t byte) noexcept { return kStdaaTable[byte]; }
@@ -708,15 +718,19 @@ Database BlastDatabase::read(std::size_t first, std::size_t last) const {
       throw InputError(volume->sequences.path() + ": sequence " + std::to_string(local) +
                        " is not between NUL bytes (the offsets do not fit the residues)");
     }
-    for (std::size_t i = begin; i < end; ++i) {
-      const int code = kStdaaTable[psq[i]];
-      if (code < 0) {
-        throw InputError(volume->sequences.path() + ": sequence " + std::to_string(local) + " has byte " +
-                         std::to_string(psq[i]) + " at residue " + std::to_string(i - begin + 1) +
-                         ", which is no NCBIstdaa residue");
-      }
-      db.residues_[at++] = static_cast<std::uint8_t>(code);
+    // Without a branch per residue: a byte that is no residue becomes 0xFF,
+    // whose high bit survives the OR of the whole sequence.
+    std::uint8_t seen = 0;
+    std::uint8_t* out = db.residues_.data() + at;
+    for (std::size_t i = begin; i < end; ++i) seen |= *out++ = kStdaaBytes[psq[i]];
+    if (seen & 0x80) {
+      std::size_t bad = begin;
+      while (kStdaaTable[psq[bad]] >= 0) ++bad;  // there is one before `end`
+      throw InputError(volume->sequences.path() + ": sequence " + std::to_string(local) + " has byte " +
+                       std::to_string(psq[bad]) + " at residue " + std::to_string(bad - begin + 1) +
+                       ", which is no NCBIstdaa residue");
     }
+    at += end - begin;
     db.offsets_.push_back(at);
     db.max_length_ = std::max(db.max_length_, end - begin);
     const auto deflines = this->deflines(oid);
