@@ -21,18 +21,6 @@ _PROTEIN_SUFFIXES = (".pal", ".pin", ".00.pin")
 _NUCLEOTIDE_SUFFIXES = (".nal", ".nin", ".00.nin")
 
 
-class BlastChunk(Database):
-    """A chunk of a BLAST database, carrying the size blastp's E-values use
-    for the whole database (residues, sequences): an alias file's LENGTH and
-    NSEQ where it gives them, which may differ from the records read."""
-
-    __slots__ = ("database_size",)
-
-    def __init__(self, core: _core.Database, database_size: tuple[int, int]) -> None:
-        super().__init__(core)
-        self.database_size = database_size
-
-
 def _has(base: str, suffixes: tuple[str, ...]) -> bool:
     return any(os.path.isfile(base + suffix) for suffix in suffixes)
 
@@ -69,21 +57,29 @@ def resolve(path: str) -> str | None:
     return None
 
 
-def chunks(base: str, residue_budget: int) -> Iterator[BlastChunk]:
+def chunks(base: str, residue_budget: int) -> Iterator[Database]:
     """The records of the database at ``base`` in OID order, as Databases of
-    about ``residue_budget`` residues each (over it by at most one record)."""
+    about ``residue_budget`` residues each (over it by at most one record),
+    each carrying the whole database's size for E-values (an alias file's
+    LENGTH and NSEQ where it gives them, which may differ from the records
+    read)."""
     database = _core.BlastDatabase(base)
-    size = (database.statistics_residues, database.statistics_sequences)
+    size = _statistics_size(database)
     first = 0
     while first < len(database):
         last = database.chunk_end(first, residue_budget)
-        chunk = BlastChunk(database.read(first, last), size)
+        chunk = Database(database.read(first, last))
+        chunk._statistics_size = size
         yield chunk
         del chunk  # let the consumer's release of this chunk free it before the next is read
         first = last
 
 
-def read_all(base: str) -> _core.Database:
-    """Every record of the database at ``base``."""
+def read_all(base: str) -> tuple[_core.Database, tuple[int, int]]:
+    """Every record of the database at ``base``, and its size for E-values."""
     database = _core.BlastDatabase(base)
-    return database.read(0, len(database))
+    return database.read(0, len(database)), _statistics_size(database)
+
+
+def _statistics_size(database: _core.BlastDatabase) -> tuple[int, int]:
+    return database.statistics_residues, database.statistics_sequences

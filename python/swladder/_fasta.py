@@ -109,11 +109,15 @@ class Database:
     (FileNotFoundError, PermissionError, IsADirectoryError), saying so:
     "cannot open FASTA file 'x': Permission denied"."""
 
-    __slots__ = ("_core",)
+    # _statistics_size, set for a BLAST database only: the (residues,
+    # sequences) its index or alias file gives, which blastp's E-values use.
+    __slots__ = ("_core", "_statistics_size")
 
     def __init__(self, source: DatabaseSource) -> None:
         if isinstance(source, Database):
             self._core: _core.Database = source._core
+            if hasattr(source, "_statistics_size"):
+                self._statistics_size = source._statistics_size
         elif isinstance(source, _core.Database):
             self._core = source
         elif isinstance(source, (str, os.PathLike)):
@@ -121,7 +125,7 @@ class Database:
 
             blast = _blastdb.resolve(os.fsdecode(os.fspath(source)))
             if blast is not None:
-                self._core = _blastdb.read_all(blast)
+                self._core, self._statistics_size = _blastdb.read_all(blast)
                 return
             path = _fasta_path(source)
             if _is_gzip(path):

@@ -514,7 +514,7 @@ def search_chunks(query_list: Sequence[tuple[str, str, str]], chunks: Iterable[D
     db_sequences = 0
     declared_size = None  # a BLAST database's own (residues, sequences), which blastp's E-values use
     for chunk_db in chunks:
-        declared_size = getattr(chunk_db, "database_size", declared_size)
+        declared_size = getattr(chunk_db, "_statistics_size", declared_size)
         lengths = chunk_db.lengths
         scores = rank_evalues = None
         for number, (_, _, sequence) in enumerate(query_list):

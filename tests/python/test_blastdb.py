@@ -185,6 +185,11 @@ def test_evalues_are_blastps_with_the_alias_size(built, tmp_path):
                 assert fields[3] == _statistics.format_evalue(hit.evalue), (name, hit.sseqid, fields)
                 assert fields[4] == _statistics.format_bitscore(hit.bitscore), (name, hit.sseqid, fields)
         assert compared >= 10, name
+    # A Database read from it keeps that size.
+    by_name = swladder.hits(queries, str(built / "scaled"), k=5, threads=1)
+    by_database = swladder.hits(queries, swladder.Database(str(built / "scaled")), k=5, threads=1)
+    assert hit_rows(by_database) == hit_rows(by_name)
+    assert hit_rows(by_name) != hit_rows(swladder.hits(queries, built / "sample.fa", k=5, threads=1))
 
 
 def test_dask_shard_reads_the_database(built):
