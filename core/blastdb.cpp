@@ -322,6 +322,10 @@ bool is_file(const std::string& path) {
   return ::stat(path.c_str(), &status) == 0 && S_ISREG(status.st_mode);
 }
 
+bool is_nucleotide(const std::string& base) {
+  return is_file(base + ".nin") || is_file(base + ".nal") || is_file(base + ".00.nin");
+}
+
 std::string folder_of(const std::string& path) {
   const auto slash = path.rfind('/');
   return slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
@@ -610,32 +614,38 @@ BlastDatabase::Node BlastDatabase::open(const std::string& base, std::vector<std
     Node node;
     for (const auto& entry : alias.dblist) {
       const std::string entry_base = entry.starts_with('/') ? entry : folder_of(base) + entry;
-      if (!is_file(entry_base + ".pal") && !is_file(entry_base + ".pin") && !is_file(entry_base + ".00.pin")) {
+      if (!is_file(entry_base + ".pal") && !is_file(entry_base + ".pin") && !is_file(entry_base + ".00.pin") &&
+          !is_nucleotide(entry_base)) {
         throw InputError(alias_path + ": database '" + shown(entry) + "' of its DBLIST is missing (no " +
                          shown(entry_base) + ".pin or .pal)");
       }
       const Node child = open(entry_base, stack);
       node.sequences += child.sequences;
       node.residues += child.residues;
+      if (node.title.empty()) node.title = child.title;
     }
     stack.pop_back();
     if (alias.sequences) node.sequences = *alias.sequences;
     if (alias.residues) node.residues = *alias.residues;
-    node.title = alias.title;
+    if (!alias.title.empty()) node.title = alias.title;
     return node;
   }
   std::vector<std::string> bases;
   if (is_file(base + ".pin")) {
     bases.push_back(base);
   } else {
-    for (int number = 0; number < 100; ++number) {
-      const std::string volume = base + (number < 10 ? ".0" : ".") + std::to_string(number);
-      if (!is_file(volume + ".pin")) break;
-      bases.push_back(volume);
+    // Volumes without their alias file: name.00, name.01, ... up to the
+    // first one missing, and a later one after that gap would be lost.
+    const auto volume_base = [&](int number) { return base + (number < 10 ? ".0" : ".") + std::to_string(number); };
+    int number = 0;
+    for (; number < 10000 && is_file(volume_base(number) + ".pin"); ++number) bases.push_back(volume_base(number));
+    if (!bases.empty() && is_file(volume_base(number + 1) + ".pin")) {
+      throw InputError(volume_base(number + 1) + ".pin: volume " + std::to_string(number) + " of '" + base +
+                       "' is missing (no " + volume_base(number) + ".pin)");
     }
   }
   if (bases.empty()) {
-    if (is_file(base + ".nin") || is_file(base + ".nal") || is_file(base + ".00.nin")) {
+    if (is_nucleotide(base)) {
       throw InputError("'" + base + "' is a nucleotide BLAST database: swladder searches protein databases");
     }
     throw FileError("no BLAST protein database '" + base + "' (no " + base + ".pal, " + base + ".pin or " + base +

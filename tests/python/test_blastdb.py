@@ -329,6 +329,17 @@ def test_volumes_without_their_alias_file(built, tmp_path):
     database = _core.BlastDatabase(str(base))
     assert len(database.volumes) >= 3
     assert swladder.Database(str(base)).sequences() == swladder.Database(built / "sample.fa").sequences()
+    # A volume missing in the middle would drop the ones after it.
+    for suffix in ("pin", "psq", "phr"):
+        os.remove(f"{base}.01.{suffix}")
+    with pytest.raises(ValueError, match=r"volume 1 of .* is missing"):
+        swladder.Database(str(base))
+
+
+def test_an_alias_without_a_title_takes_its_first_databases(built, tmp_path):
+    (tmp_path / "untitled.pal").write_text(f'DBLIST "{built / "crafted_v5"}" "{built / "sample_v5"}"\n')
+    database = _core.BlastDatabase(str(tmp_path / "untitled"))
+    assert (database.title, len(database)) == ("crafted.fa", 405)
 
 
 def test_shard_refuses_a_blast_database(built, tmp_path):
