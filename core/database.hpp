@@ -20,6 +20,10 @@
 
 namespace swl {
 
+namespace blastdb {
+class BlastDatabase;
+}
+
 // The longest-first order of a Database, sorted on first use and kept: a
 // search sorts no more than once per database, not once per query (16,598
 // records take about a millisecond). Safe to read from several threads at
@@ -104,6 +108,7 @@ class Database {
 
  private:
   friend class FastaParser;  // builds a Database in place as it parses
+  friend class blastdb::BlastDatabase;  // translates residues straight into a Database
 
   // Appends already-encoded residues, keeping the tail padding after them.
   void append(std::string_view name, std::span<const std::uint8_t> codes, std::string_view description);

@@ -13,7 +13,7 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]]; then
   echo "scripts/fuzz.sh: SECONDS_PER_FUZZER must be a whole number, got '$seconds'" >&2
   exit 2
 fi
-fuzzers=(fasta matrix differential)
+fuzzers=(fasta matrix differential blastdb_pin blastdb_phr blastdb_pal)
 build=build-fuzz
 
 echo "==> cmake build of the fuzzers (clang, ASan+UBSan, libFuzzer)"

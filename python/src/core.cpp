@@ -29,6 +29,7 @@
 #include "alignment.hpp"
 #include "fast_alignment.hpp"
 #include "alphabet.hpp"
+#include "blastdb.hpp"
 #include "cancel.hpp"
 #include "cpus.hpp"
 #include "database.hpp"
@@ -777,6 +778,47 @@ PYBIND11_MODULE(_core, m) {
             return parser.take_database();
           },
           "A Database of the complete records taken so far, built from the parser's own buffers (no copy).");
+
+  // A BLAST protein database: the package reads it a chunk of records (an
+  // OID range) at a time, as it reads a FASTA file a chunk at a time.
+  using swl::blastdb::BlastDatabase;
+  py::class_<BlastDatabase>(m, "BlastDatabase", "A BLAST protein database (.pal/.pin/.psq/.phr), memory-mapped.")
+      .def(py::init([](const std::string& base) {
+             py::gil_scoped_release release;
+             return BlastDatabase(base);
+           }),
+           py::arg("base"), "Opens dir/name.pal, dir/name.pin or dir/name.00.pin ... by its base path dir/name.")
+      .def("__len__", &BlastDatabase::size)
+      .def_property_readonly("total_residues", &BlastDatabase::total_residues)
+      .def_property_readonly("max_length", &BlastDatabase::max_length)
+      .def_property_readonly("title", [](const BlastDatabase& db) { return text(db.title()); })
+      .def_property_readonly("statistics_sequences", &BlastDatabase::statistics_sequences,
+                             "Sequences for E-values: an alias file's NSEQ, else the indexes' count.")
+      .def_property_readonly("statistics_residues", &BlastDatabase::statistics_residues,
+                             "Residues for E-values: an alias file's LENGTH, else the indexes' count.")
+      .def_property_readonly("volumes", &BlastDatabase::volumes)
+      .def("chunk_end", &BlastDatabase::chunk_end, py::arg("first"), py::arg("residue_budget"),
+           "The end (exclusive) of the chunk of about residue_budget residues that starts at record `first`.")
+      .def(
+          "read",
+          [](const BlastDatabase& db, std::size_t first, std::size_t last) {
+            py::gil_scoped_release release;
+            return db.read(first, last);
+          },
+          py::arg("first"), py::arg("last"), "Records [first, last) as a Database.")
+      .def(
+          "deflines",
+          [](const BlastDatabase& db, std::size_t oid) {
+            py::list out;
+            for (const auto& line : db.deflines(oid)) {
+              py::list ids;
+              for (const auto& id : line.seqids) ids.append(text(id));
+              out.append(py::make_tuple(text(line.title), ids,
+                                        line.taxid ? py::object(py::int_(*line.taxid)) : py::object(py::none())));
+            }
+            return out;
+          },
+          py::arg("oid"), "[(title, [Seq-id as FASTA writes it], taxid or None)] of record oid.");
 
   m.def("stages", [] {
     py::list all;

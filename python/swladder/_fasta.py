@@ -141,7 +141,8 @@ class Database:
     """A protein database, encoded once and searched many times.
 
     ``Database(source)`` takes the path of a FASTA file (str or PathLike; a
-    gzip file, known by its magic bytes, is decompressed), a list of sequences
+    gzip file, known by its magic bytes, is decompressed), the name of a BLAST
+    protein database (as blastp takes it: see swladder._blastdb), a list of sequences
     (named seq1, seq2, ...), or a list of (name, sequence) pairs. Every record
     is kept, in order, so score i belongs to record i. Invalid input raises
     ValueError with the C++ reader's message (file, line, record, position); a
@@ -149,14 +150,24 @@ class Database:
     (FileNotFoundError, PermissionError, IsADirectoryError), saying so:
     "cannot open FASTA file 'x': Permission denied"."""
 
-    __slots__ = ("_core",)
+    # _statistics_size, set for a BLAST database only: the (residues,
+    # sequences) its index or alias file gives, which blastp's E-values use.
+    __slots__ = ("_core", "_statistics_size")
 
     def __init__(self, source: DatabaseSource) -> None:
         if isinstance(source, Database):
             self._core: _core.Database = source._core
+            if hasattr(source, "_statistics_size"):
+                self._statistics_size = source._statistics_size
         elif isinstance(source, _core.Database):
             self._core = source
         elif isinstance(source, (str, os.PathLike)):
+            from . import _blastdb
+
+            blast = _blastdb.resolve(os.fsdecode(os.fspath(source)))
+            if blast is not None:
+                self._core, self._statistics_size = _blastdb.read_all(blast)
+                return
             if isinstance(source, str) and source and all(letter in _core.ALPHABET for letter in source.upper()):
                 check_path_exists(source, f"sequences are given as a list: Database([{source!r:.40}])")
             path = _fasta_path(source)

@@ -32,7 +32,7 @@ from typing import IO, Any, Callable, Iterable, Iterator, Sequence, Union
 import numpy as np
 import numpy.typing as npt
 
-from . import _core
+from . import _blastdb, _core
 from ._fasta import GZIP_MAGIC, STDIN_NAME, Database, PathLike, _directory_error, _open_error, _os_error
 from ._search import (MatrixName, integer_argument, matrix_argument, penalties, real_argument, search_detailed,
                       threads_argument)
@@ -175,7 +175,8 @@ def _open_fasta_stream(path: str) -> tuple[IO[bytes], str]:
 def fasta_chunks(path: PathLike, residue_budget: int, *,
                  blocks_filter: Callable[[Iterable[bytes]], Iterable[bytes]] | None = None) -> Iterator[Database]:
     """Databases of consecutive runs of records of a FASTA file ("-":
-    standard input; gzip by content), each holding about ``residue_budget``
+    standard input; gzip by content) or of the BLAST database that ``path``
+    names (see swladder._blastdb), each holding about ``residue_budget``
     residues (over it by at most one record and one read block, itself no
     larger than the budget or 1 MiB): the file is never held whole in memory.
     The parser encodes residues straight into the chunk's storage, and a
@@ -183,6 +184,12 @@ def fasta_chunks(path: PathLike, residue_budget: int, *,
     chunk. ``blocks_filter``, if given, sees the file's bytes on their way
     to the parser (to check them against a checksum)."""
     path = os.fsdecode(os.fspath(path))
+    blast = _blastdb.resolve(path)
+    if blast is not None:
+        if blocks_filter is not None:
+            raise ValueError(f"'{path}' names a BLAST database, not the FASTA file its checksum was taken of")
+        yield from _blastdb.chunks(blast, residue_budget)
+        return
     stream, source = _open_fasta_stream(path)
     try:
         block_size = read_block_size(residue_budget)
@@ -433,7 +440,8 @@ def hits(
     written in capital residue letters and naming no file, else a path (a
     missing "myqueries" is a FileNotFoundError). ``database``: a FASTA path
     (streamed ``chunk`` residues at a time, so it may be larger than memory;
-    gzip recognised by content), a Database, or a list as for Database().
+    gzip recognised by content), a BLAST protein database named as blastp
+    names it (read the same way), a Database, or a list as for Database().
     ``evalue``: keep hits with E-value <= it; None means blastp's 10.0 where
     the scoring has published statistics and no cut-off where it has none (E-
     values and bit scores are then NaN and hits rank by score); a cut-off with
@@ -538,12 +546,15 @@ def search_chunks(query_list: Sequence[tuple[str, str, str]], chunks: Iterable[D
                   settings: SearchSettings) -> tuple[list[_Kept], int, int]:
     """Every query against every chunk: the ``k`` best hits of each query,
     ranked with the provisional database size and numbered from 0 at the first
-    chunk, and the residues and sequences read."""
+    chunk, and the residues and sequences read (for a BLAST database, the
+    size its index or alias file gives, as blastp's E-values use it)."""
     options = settings.search_options()
     kept = [_Kept() for _ in query_list]
     db_residues = 0
     db_sequences = 0
+    declared_size = None  # a BLAST database's own (residues, sequences), which blastp's E-values use
     for chunk_db in chunks:
+        declared_size = getattr(chunk_db, "_statistics_size", declared_size)
         lengths = chunk_db.lengths
         scores = rank_evalues = None
         for number, (_, _, sequence) in enumerate(query_list):
@@ -563,6 +574,8 @@ def search_chunks(query_list: Sequence[tuple[str, str, str]], chunks: Iterable[D
         db_residues += chunk_db.total_residues
         db_sequences += len(chunk_db)
         del chunk_db, lengths, scores, rank_evalues  # free this chunk before the next is read
+    if declared_size is not None:
+        db_residues, db_sequences = declared_size
     return kept, db_residues, db_sequences
 
 

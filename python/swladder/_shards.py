@@ -18,7 +18,7 @@ import json
 import os
 from typing import IO, Any, Iterable, Iterator
 
-from . import _files, _hits
+from . import _blastdb, _files, _hits
 from ._fasta import GZIP_MAGIC, Database, PathLike, _fasta_path, _open_error
 from ._search import integer_argument
 
@@ -219,6 +219,9 @@ def write_shards(database: PathLike, shards: int, out_dir: PathLike, *,
     path = os.fsdecode(os.fspath(database))
     if path == "-":
         raise ValueError("cannot shard standard input (it is read twice): give the database's path")
+    if _blastdb.resolve(path) is not None:
+        raise ValueError(f"'{path}' is a BLAST database: shard splits FASTA files; a Dask search reads a BLAST "
+                         "database as it is, as one shard")
     out = os.fsdecode(os.fspath(out_dir))
     _check_out_dir(path, out)
     total_residues = 0

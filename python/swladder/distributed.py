@@ -41,7 +41,7 @@ try:
 except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError("swladder.distributed needs dask and distributed: pip install 'swladder[dask]'") from error
 
-from . import _hits
+from . import _blastdb, _hits
 from ._hits import DEFAULT_CHUNK_RESIDUES, DEFAULT_MAX_TARGET_SEQS, QueryHits, QuerySource, SearchSettings, _Kept
 from ._fasta import Database, _open_error
 from ._search import MatrixName, integer_argument
@@ -123,6 +123,12 @@ def shards_of(database: ShardSource, shards: int | None = None, *, default_range
             raise ValueError("shards= splits one FASTA file into byte ranges; a list of shards is already split")
         return listed
     path = os.fsdecode(os.fspath(database))
+    if _blastdb.resolve(path) is not None:
+        # One task reads the whole BLAST database (its size for E-values is
+        # the database's own, which only a whole-database shard may report).
+        if shards is not None and shards != 1:
+            raise ValueError(f"'{path}' is a BLAST database, searched as one shard: give shards=1 or none")
+        return [Shard(path)]
     manifest = manifest_path(path)
     if manifest is not None:
         if shards is not None:
