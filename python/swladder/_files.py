@@ -35,7 +35,8 @@ def _identity(path: str) -> tuple[int, int] | None:
 
 def input_files(path: str) -> list[str]:
     """The files a search reads for the input named ``path``: the file
-    itself, or a shard folder's manifest and shard files."""
+    itself, a shard folder's manifest and shard files, or a BLAST
+    database's files (its alias file and every file of each volume)."""
     if path == STDOUT or not path:
         return []
     if os.path.isdir(path):
@@ -44,7 +45,31 @@ def input_files(path: str) -> list[str]:
         except OSError:
             return []
         return [os.path.join(path, name) for name in names]
-    return [path]
+    return [path, *_blast_database_files(path)]
+
+
+def _blast_database_files(path: str) -> list[str]:
+    from . import _blastdb, _core
+
+    try:
+        base = _blastdb.resolve(path)
+    except ValueError:
+        return []  # the search says what is wrong with the name
+    if base is None:
+        return []
+    try:
+        volumes = list(_core.BlastDatabase(base).volumes)
+    except (ValueError, OSError):
+        volumes = []
+    files = []
+    for stem in {base, *volumes}:
+        folder = os.path.dirname(stem) or "."
+        prefix = os.path.basename(stem) + "."
+        try:
+            files += [os.path.join(folder, name) for name in os.listdir(folder) if name.startswith(prefix)]
+        except OSError:
+            pass
+    return files
 
 
 def refuse_output_that_is_input(output: str | None, inputs: Iterable[tuple[str, str]]) -> None:

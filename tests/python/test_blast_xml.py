@@ -48,12 +48,14 @@ def searched(tmp_path_factory):
     return folder, query_path, database
 
 
-def run_both(searched, outfmt: str, *options: str) -> tuple[str, str]:
-    folder, queries, database = searched
+def run_both(searched, outfmt: str, *options: str, ours_on: str = "db") -> tuple[str, str]:
+    """blastp's output and ours for the same search: blastp on the BLAST
+    database, ours on it too ("db") or on the FASTA it was made of ("db.fa")."""
+    folder, queries, _ = searched
     theirs = subprocess.run([tool("blastp"), "-query", str(queries), "-db", "db", *ORACLE, "-outfmt", outfmt,
                              *options], capture_output=True, text=True, timeout=600, cwd=folder)
     assert theirs.returncode == 0, theirs.stderr
-    ours = subprocess.run([sys.executable, "-m", "swladder", "search", "-query", str(queries), "-db", database.name,
+    ours = subprocess.run([sys.executable, "-m", "swladder", "search", "-query", str(queries), "-db", ours_on,
                            "-outfmt", outfmt, *options], capture_output=True, text=True, timeout=600,
                           cwd=folder)
     assert ours.returncode == 0, ours.stderr
@@ -78,16 +80,17 @@ def parsed(text: str):
     return header, parameters, iterations
 
 
-@pytest.mark.parametrize("options", [["-evalue", "0.5"], ["-dbsize", "100000000"], ["-searchsp", "1000000000"],
-                                     ["-dbsize", "100000000", "-searchsp", "1000000000"]])
-def test_xml_is_blastps_for_the_hits_both_report(searched, options):
-    ours, theirs = run_both(searched, "5", "-max_target_seqs", "20", *options)
+@pytest.mark.parametrize("options, ours_on", [
+    (["-evalue", "0.5"], "db"), (["-evalue", "0.5"], "db.fa"), (["-dbsize", "100000000"], "db"),
+    (["-searchsp", "1000000000"], "db.fa"), (["-dbsize", "100000000", "-searchsp", "1000000000"], "db")])
+def test_xml_is_blastps_for_the_hits_both_report(searched, options, ours_on):
+    ours, theirs = run_both(searched, "5", "-max_target_seqs", "20", *options, ours_on=ours_on)
     our_header, our_parameters, our_iterations = parsed(ours)
     their_header, their_parameters, their_iterations = parsed(theirs)
     assert our_header.pop("BlastOutput_version").startswith("SWLADDER ")
     their_header.pop("BlastOutput_version")
-    # The database as it was named: the FASTA file here, the BLAST database made of it there.
-    assert (our_header.pop("BlastOutput_db"), their_header.pop("BlastOutput_db")) == ("db.fa", "db")
+    # The database as it was named: the BLAST database, or the FASTA file it was made of.
+    assert (our_header.pop("BlastOutput_db"), their_header.pop("BlastOutput_db")) == (ours_on, "db")
     assert our_header == their_header  # the first query, the reference
     assert our_parameters == their_parameters
     assert len(our_iterations) == len(their_iterations) == 4

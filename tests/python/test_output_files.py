@@ -17,7 +17,7 @@ import pytest
 
 from swladder import _files, _hits, _shards, cli
 
-from conftest import DATA, assert_one_error_line, run_swladder
+from conftest import DATA, assert_one_error_line, require, run_swladder
 
 QUERIES = DATA / "queries.fa"
 DATABASE = DATA / "tursiops_sample.fa"
@@ -248,3 +248,13 @@ def test_sigterm_during_a_search_leaves_the_old_output(inputs):
     assert child.returncode == 128 + signal.SIGTERM, err
     assert (inputs / "prev.tsv").read_text() == "old\n"
     assert leftovers(inputs) == []
+
+
+def test_an_output_that_is_a_file_of_a_blast_database_is_refused(inputs):
+    makeblastdb = shutil.which("makeblastdb")
+    require(makeblastdb is not None, "makeblastdb is not installed (scripts/setup.sh installs it)")
+    subprocess.run([makeblastdb, "-in", "db.fa", "-dbtype", "prot", "-out", "blast"], cwd=inputs, check=True,
+                   capture_output=True, timeout=300)
+    before = (inputs / "blast.psq").read_bytes()
+    one_error_line(run_cli("search", "q.fa", "blast", "-out", "blast.psq", cwd=inputs), "is the database")
+    assert (inputs / "blast.psq").read_bytes() == before
