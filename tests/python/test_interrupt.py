@@ -25,14 +25,15 @@ import swladder
 STOP_WITHIN = 0.5  # seconds from SIGINT to KeyboardInterrupt (or exit)
 
 # Searches that take several seconds even on a fast machine: a 20,000-residue
-# query against a few hundred sequences for the slow rungs, against a few
-# million residues for the SIMD ones.
+# query against a few hundred sequences for the slow rungs, against 12 to 24
+# million residues for the SIMD ones (a Zen 4 ran 6,000 subjects through
+# openmp's 2 threads in under the second before the signal).
 WORKLOADS = {
     "scalar": (20000, 300, "scalar", None),
     "vectorised": (20000, 300, "vectorised", None),
     "naive": (3000, 300, "naive", None),
-    "openmp": (20000, 6000, "openmp", 2),
-    "interseq": (20000, 12000, "interseq", 2),
+    "openmp": (20000, 24000, "openmp", 2),
+    "interseq": (20000, 48000, "interseq", 2),
     "python_tuned": (2000, 50, "python_tuned", None),
     "python_multiprocessing": (2000, 200, "python_multiprocessing", 2),
 }
