@@ -98,6 +98,11 @@ ScoreMatrix ScoreMatrix::builtin(std::string_view name) {
 }
 
 ScoreMatrix ScoreMatrix::parse_ncbi(std::string_view text, std::string name) {
+  // A NUL byte is in no text file (from_file says so naming the file): the
+  // same verdict whether the text comes from a file or not.
+  if (text.find('\0') != std::string_view::npos) {
+    throw InputError("matrix '" + name + "' is not a text matrix: it holds binary data (give an NCBI-format matrix)");
+  }
   std::istringstream stream{std::string(text)};
   std::vector<int> column_codes;
   std::array<bool, kAlphabetSize * kAlphabetSize> seen{};
