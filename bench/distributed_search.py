@@ -15,7 +15,7 @@ the database searched in byte ranges of the gunzipped FASTA (--shards of
 them; by default one per worker thread, as swladder.distributed.hits picks), in
 alternating rounds (each cluster started for its turn, after one untimed
 warm-up search, and closed after it, so that only one is alive), reporting each
-one's median wall time and the ratios (issue 13's targets: 2 workers at least
+one's median wall time and the ratios (the targets: 2 workers at least
 1.8x faster than 1, and 1 worker within 10% of the one-machine search). The
 distributed results are checked equal to the one-machine ones first. Not a
 test: run it by hand (apt-get install plast-example; pip install '.[dask]').

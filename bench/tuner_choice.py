@@ -7,9 +7,9 @@ its whole Tursiops proteome; --db/--query for others) in alternating rounds
 and prints per stage: each kernel's median seconds (--fastest: its fastest
 round's, steadier where other jobs share the machine) and GCUPS, its ratio
 to the fastest, and which one the tuner chose and which is the built-in
-default (today's fixed choice).
+default (the choice without tuning).
 
-Targets (issue 12): the choice within 5% of the fastest in the same run, and
+Targets: the choice within 5% of the fastest in the same run, and
 never slower than the default. Not a test: run it by hand.
 
 Usage: bench/tuner_choice.py [--rounds 7] [--fastest] [--threads N] [--query F] [--db F] [--query-index 3]

@@ -122,7 +122,7 @@ CONFIRM_ROUNDS = 3
 #   (AVX2, no AVX-512): avx2 beats sse41 by 2.3x for striped and openmp, the
 #   table's order, so no entry (one here would also bind Zen 4, unmeasured).
 # - AMD family 0x1a (Zen 5): a plain-max AVX-512 VBMI interseq variant where
-#   the build has one (issue 12: 148 against 105 GCUPS for the
+#   the build has one (measured there: 148 against 105 GCUPS for the
 #   compare-and-masked-move max), else the table's order.
 # - Intel family 6, AVX-512: a masked interseq variant, as measured on a
 #   2-core Sapphire Rapids-class Xeon (AVX-512 with VBMI and FP16; 512-bit

@@ -1,4 +1,4 @@
-"""Issue 11, as a hostile user found it: absurd thread counts (which crashed
+"""As a hostile user found it: absurd thread counts (which crashed
 libgomp), unreadable files reported as missing, and input misread (a NUL in
 a FASTA header, a matrix entry of 2^40, a directory given as a matrix)."""
 

@@ -1,4 +1,4 @@
-"""Ctrl-C stops a long search or alignment promptly (issue 11): within 0.5 s of SIGINT a
+"""Ctrl-C stops a long search or alignment promptly: within 0.5 s of SIGINT a
 compiled search raises KeyboardInterrupt (the rungs poll a cancel flag, the
 binding watches for signals while the search runs on its own thread), the
 interpreter goes on to search correctly, and the CLI exits with status 130.
