@@ -24,11 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     alias = swl::blastdb::parse_alias(text, std::string(kSource));
   } catch (const swl::InputError& error) {
-    const std::string_view message = error.what();
-    SWL_FUZZ_CHECK(message.starts_with(std::string(kSource) + ":"),
-                   "error message does not name the file: " + printable(message));
-    SWL_FUZZ_CHECK(message.find_first_of("\r\n") == std::string_view::npos,
-                   "error message is not one line: " + printable(message));
+    swl::fuzz::check_error_message(error.what(), std::string(kSource) + ":");
     return 0;
   }
   SWL_FUZZ_CHECK(!alias.dblist.empty(), "accepted an alias without databases: " + printable(text));

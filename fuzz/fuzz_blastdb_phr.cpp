@@ -27,10 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     deflines = swl::blastdb::parse_deflines(std::span(data, size), std::string(kSource));
   } catch (const swl::InputError& error) {
-    const std::string_view message = error.what();
-    SWL_FUZZ_CHECK(message.starts_with(std::string(kSource) + ": "),
-                   "error message does not name the file: " + printable(message));
-    SWL_FUZZ_CHECK(message.find('\n') == std::string_view::npos, "error message is not one line: " + printable(message));
+    swl::fuzz::check_error_message(error.what(), std::string(kSource) + ": ");
     return 0;
   }
   SWL_FUZZ_CHECK(!deflines.empty(), "accepted a def-line set without def-lines");

@@ -26,10 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     index = swl::blastdb::parse_index(std::span(data, size), std::string(kSource));
   } catch (const swl::InputError& error) {
-    const std::string_view message = error.what();
-    SWL_FUZZ_CHECK(message.starts_with(std::string(kSource) + ": "),
-                   "error message does not name the file: " + printable(message));
-    SWL_FUZZ_CHECK(message.find('\n') == std::string_view::npos, "error message is not one line: " + printable(message));
+    swl::fuzz::check_error_message(error.what(), std::string(kSource) + ": ");
     return 0;
   }
   SWL_FUZZ_CHECK(index.version == 4 || index.version == 5, "accepted version " + std::to_string(index.version));

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <string>
+#include <string_view>
 
 namespace swl::fuzz {
 
@@ -23,6 +24,17 @@ namespace swl::fuzz {
   } while (false)
 
 namespace swl::fuzz {
+
+// A byte string for a message, with control bytes escaped.
+inline std::string printable(std::string_view text);
+
+// What every InputError must be: a message that names the input (starts
+// with `source`) on one line (no CR or LF).
+inline void check_error_message(std::string_view message, std::string_view source) {
+  SWL_FUZZ_CHECK(message.starts_with(source), "error message does not name the input: " + printable(message));
+  SWL_FUZZ_CHECK(message.find_first_of("\r\n") == std::string_view::npos,
+                 "error message is not one line: " + printable(message));
+}
 
 // A byte string for a message, with control bytes escaped.
 inline std::string printable(std::string_view text) {

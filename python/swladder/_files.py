@@ -225,16 +225,15 @@ def replaced_file(path: str) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def replaced_folder(path: str, may_replace: bool) -> Iterator[str]:
+def replaced_folder(path: str) -> Iterator[str]:
     """The name of a new temporary folder beside ``path`` to fill; when the
     block ends without an exception, it takes ``path``'s place (an existing
-    ``path``, which ``may_replace`` must allow, is removed after the swap);
-    when it raises, the temporary folder is removed and ``path`` is as it was."""
+    ``path``, which the caller has checked may go, is removed after the
+    swap); when it raises, the temporary folder is removed and ``path`` is as
+    it was."""
     target = os.path.realpath(path)
     parent = os.path.dirname(target) or "."
     exists = os.path.isdir(target)
-    if exists and not may_replace:
-        raise os_error(FileExistsError, errno.EEXIST, f"'{path}' exists")
     try:
         os.makedirs(parent, exist_ok=True)
         temporary = tempfile.mkdtemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=parent)

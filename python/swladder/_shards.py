@@ -231,7 +231,7 @@ def write_shards(database: PathLike, shards: int, out_dir: PathLike, *,
         total_sequences += len(part)
     if total_sequences == 0:
         raise ValueError(f"database '{path}' holds no sequences: nothing to shard")
-    with _files.replaced_folder(out, may_replace=True) as folder:
+    with _files.replaced_folder(out) as folder:
         manifest = _write_shard_files(path, folder, shards, chunk, total_sequences, total_residues)
     return manifest
 
