@@ -265,7 +265,10 @@ std::string seq_id(const Ber& ber, const Element& choice, int depth) {
     // Textseq-id { name [0], accession [1], release [2], version [3] }.
     std::string accession = fields[1];
     if (numbers[3] && *numbers[3] > 0) accession += "." + std::to_string(*numbers[3]);
-    return std::string(textseq_prefix(n)) + "|" + accession + "|" + fields[0];
+    // UniProt's TrEMBL entries are swissprot Seq-ids released as
+    // "unreviewed"; FASTA (and blastp) writes them tr|.
+    const char* prefix = n == 7 && fields[2] == "unreviewed" ? "tr" : textseq_prefix(n);
+    return std::string(prefix) + "|" + accession + "|" + fields[0];
   }
   ber.fail(choice.begin, "an unknown Seq-id type [" + std::to_string(n) + "]");
 }
@@ -711,15 +714,21 @@ Database BlastDatabase::read(std::size_t first, std::size_t last) const {
     throw InputError("BLAST database records [" + std::to_string(first) + ", " + std::to_string(last) +
                      ") out of range (the database has " + std::to_string(size()) + ")");
   }
+  std::vector<std::size_t> oids(last - first);
+  for (std::size_t i = 0; i < oids.size(); ++i) oids[i] = first + i;
+  return read(oids);
+}
+
+Database BlastDatabase::read(std::span<const std::size_t> oids) const {
   Database db;
   std::size_t residues = 0;
-  for (std::size_t oid = first; oid < last; ++oid) residues += length(oid);
+  for (const std::size_t oid : oids) residues += length(oid);  // checks each OID
   db.residues_.resize(residues + Database::kTailPadding, 0);
-  db.offsets_.reserve(last - first + 1);
-  db.name_ends_.reserve(last - first);
-  db.title_offsets_.reserve(last - first + 1);
+  db.offsets_.reserve(oids.size() + 1);
+  db.name_ends_.reserve(oids.size());
+  db.title_offsets_.reserve(oids.size() + 1);
   std::size_t at = 0;
-  for (std::size_t oid = first; oid < last; ++oid) {
+  for (const std::size_t oid : oids) {
     const auto [volume, local] = locate(oid);
     const auto psq = volume->sequences.bytes();
     const std::size_t begin = volume->index.sequence_offsets[local];

@@ -110,6 +110,9 @@ class BlastDatabase {
   std::size_t chunk_end(std::size_t first, std::size_t residue_budget) const;
   // Records [first, last) as a Database, residues translated from NCBIstdaa.
   Database read(std::size_t first, std::size_t last) const;
+  // The records `oids` (each < size()), in that order: a subset of the
+  // database (blastp's -seqidlist, -taxids).
+  Database read(std::span<const std::size_t> oids) const;
   // The def-lines of one record.
   std::vector<DefLine> deflines(std::size_t oid) const;
 

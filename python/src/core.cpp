@@ -807,6 +807,27 @@ PYBIND11_MODULE(_core, m) {
           },
           py::arg("first"), py::arg("last"), "Records [first, last) as a Database.")
       .def(
+          "read_oids",
+          [](const BlastDatabase& db, const py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>& oids) {
+            std::vector<std::size_t> list(static_cast<std::size_t>(oids.size()));
+            const std::int64_t* data = oids.data();
+            for (std::size_t i = 0; i < list.size(); ++i) {
+              if (data[i] < 0) throw py::value_error("negative BLAST database record " + std::to_string(data[i]));
+              list[i] = static_cast<std::size_t>(data[i]);
+            }
+            py::gil_scoped_release release;
+            return db.read(list);
+          },
+          py::arg("oids"), "The records `oids` (OIDs, in that order) as a Database.")
+      .def(
+          "lengths",
+          [](const BlastDatabase& db) {
+            std::vector<std::int64_t> lengths(db.size());
+            for (std::size_t oid = 0; oid < lengths.size(); ++oid) lengths[oid] = static_cast<std::int64_t>(db.length(oid));
+            return to_array(lengths);
+          },
+          "Every record's length, by OID.")
+      .def(
           "deflines",
           [](const BlastDatabase& db, std::size_t oid) {
             py::list out;

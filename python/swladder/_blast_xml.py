@@ -1,7 +1,9 @@
 """Hits as BLAST XML (``-outfmt 5``), element for element as blastp 2.12
-writes it for the same search of the same database made by ``makeblastdb``
-without ``-parse_seqids``: queries are ``Query_1``, ``Query_2``, ...,
-subjects ``gnl|BL_ORD_ID|`` and their ordinal in the database, every number
+writes it for the same search of the same database (a FASTA file as
+``makeblastdb`` makes it into one without ``-parse_seqids``): queries are
+``Query_1``, ``Query_2``, ..., subjects ``gnl|BL_ORD_ID|`` and their
+ordinal in the database, or their Seq-ids, title and accession in a
+database made with ``-parse_seqids``, every number
 printed as blastp prints it (``%g``), and each iteration ends with its
 statistics block, the length adjustment and effective search space computed
 as BLAST computes them. Only the version line says who wrote it."""
@@ -125,11 +127,15 @@ def _iteration(out: IO[str], number: int, query: QueryHits, summary: SearchSumma
               f"  <Iteration_query-len>{query.qlen}</Iteration_query-len>\n"
               "<Iteration_hits>\n")
     for rank, hit in enumerate(query, start=1):
+        if hit.ids is not None and hit.ids.parsed:  # a BLAST database made with -parse_seqids
+            hit_id, definition, accession = hit.sseqid, hit.stitle or "No definition line", hit.ids.xml_accession
+        else:
+            hit_id, definition, accession = f"gnl|BL_ORD_ID|{hit.subject_index}", hit.stitle, str(hit.subject_index)
         out.write("<Hit>\n"
                   f"  <Hit_num>{rank}</Hit_num>\n"
-                  f"  <Hit_id>gnl|BL_ORD_ID|{hit.subject_index}</Hit_id>\n"
-                  f"  <Hit_def>{_text(hit.stitle)}</Hit_def>\n"
-                  f"  <Hit_accession>{hit.subject_index}</Hit_accession>\n"
+                  f"  <Hit_id>{_text(hit_id)}</Hit_id>\n"
+                  f"  <Hit_def>{_text(definition)}</Hit_def>\n"
+                  f"  <Hit_accession>{_text(accession)}</Hit_accession>\n"
                   f"  <Hit_len>{hit.slen}</Hit_len>\n"
                   "  <Hit_hsps>\n    <Hsp>\n"
                   "      <Hsp_num>1</Hsp_num>\n"

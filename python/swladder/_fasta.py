@@ -150,15 +150,18 @@ class Database:
     (FileNotFoundError, PermissionError, IsADirectoryError), saying so:
     "cannot open FASTA file 'x': Permission denied"."""
 
-    # _statistics_size, set for a BLAST database only: the (residues,
-    # sequences) its index or alias file gives, which blastp's E-values use.
-    __slots__ = ("_core", "_statistics_size")
+    # Set for a BLAST database only: _statistics_size, the (residues,
+    # sequences) its index or alias file gives, which blastp's E-values use;
+    # _oids, each record's OID; _blast, the _core.BlastDatabase (its
+    # records' def-lines give a hit's IDs).
+    __slots__ = ("_core", "_statistics_size", "_oids", "_blast")
 
     def __init__(self, source: DatabaseSource) -> None:
         if isinstance(source, Database):
             self._core: _core.Database = source._core
-            if hasattr(source, "_statistics_size"):
-                self._statistics_size = source._statistics_size
+            for name in ("_statistics_size", "_oids", "_blast"):
+                if hasattr(source, name):
+                    setattr(self, name, getattr(source, name))
         elif isinstance(source, _core.Database):
             self._core = source
         elif isinstance(source, (str, os.PathLike)):
@@ -166,7 +169,9 @@ class Database:
 
             blast = _blastdb.resolve(os.fsdecode(os.fspath(source)))
             if blast is not None:
-                self._core, self._statistics_size = _blastdb.read_all(blast)
+                whole = _blastdb.read_all(blast)
+                self._core, self._statistics_size = whole._core, whole._statistics_size
+                self._oids, self._blast = whole._oids, whole._blast
                 return
             if isinstance(source, str) and source and all(letter in _core.ALPHABET for letter in source.upper()):
                 check_path_exists(source, f"sequences are given as a list: Database([{source!r:.40}])")

@@ -58,13 +58,22 @@ ALIGNMENT_FIELDS = (
 )
 
 
+# A subject's identifiers besides sseqid and stitle (blastp's column names).
+ID_FIELDS = ("sacc", "saccver", "sallseqid", "sallacc", "sgi", "staxid")
+
+
 @dataclasses.dataclass(frozen=True)
 class Hit:
     """One database sequence found by one query, with its optimal local alignment.
 
     ``qseqid``/``sseqid`` are the FASTA names, ``stitle`` the subject's
     title as blastp prints it (its FASTA header after '>': the name, a space
-    and the description), ``qlen``/``slen`` the lengths.
+    and the description), ``qlen``/``slen`` the lengths. For a BLAST
+    database made with -parse_seqids, ``sseqid`` is the record's Seq-ids
+    and ``stitle`` its title after them, and ``sacc``, ``saccver``,
+    ``sallseqid``, ``sgi``, ``staxids`` and the rest are blastp's columns of
+    the same name (``ids`` holds them; None for a FASTA database, whose ID
+    columns are all the name).
     ``evalue`` and ``bitscore`` are blastp's (NaN where the matrix and gap
     costs have no published statistics). The alignment's fields are readable
     here under BLAST's column names (``hit.score``, ``hit.pident``,
@@ -81,7 +90,42 @@ class Hit:
     evalue: float
     bitscore: float
     alignment: Any  # swladder.Alignment
-    subject_index: int  # the subject's position in the database (0-based)
+    subject_index: int  # the subject's position in the database (0-based; a BLAST database's OID)
+    ids: Any = None  # swladder._blastdb.SubjectIds of a BLAST database's record, None for FASTA
+
+    @property
+    def sacc(self) -> str:
+        return self.ids.acc if self.ids is not None else self.sseqid
+
+    @property
+    def saccver(self) -> str:
+        return self.ids.accver if self.ids is not None else self.sseqid
+
+    @property
+    def sallseqid(self) -> str:
+        return self.ids.allseqid if self.ids is not None else self.sseqid
+
+    @property
+    def sallacc(self) -> str:
+        return self.ids.allacc if self.ids is not None else self.sseqid
+
+    @property
+    def sgi(self) -> int:
+        return self.ids.gi if self.ids is not None else 0
+
+    @property
+    def salltitles(self) -> str:
+        return self.ids.alltitles if self.ids is not None else self.stitle
+
+    @property
+    def staxid(self) -> int:
+        """The first def-line's taxonomy id (0: none)."""
+        return self.ids.taxid if self.ids is not None else 0
+
+    @property
+    def staxids(self) -> tuple[int, ...]:
+        """Every def-line's taxonomy id, ascending (empty: none)."""
+        return self.ids.taxids if self.ids is not None else ()
 
     @property
     def qcovhsp(self) -> int:
@@ -342,6 +386,7 @@ class _Kept:
     names: list[str] = dataclasses.field(default_factory=list)
     titles: list[str] = dataclasses.field(default_factory=list)
     sequences: list[str] = dataclasses.field(default_factory=list)
+    ids: list[Any] = dataclasses.field(default_factory=list)  # SubjectIds of a BLAST record, else None
 
 
 def rank_order(evalues: npt.ArrayLike, scores: npt.ArrayLike, indices: npt.ArrayLike) -> npt.NDArray[np.intp]:
@@ -368,20 +413,27 @@ def _keep_best(kept: _Kept, k: int, scores: npt.NDArray[np.int32], rank_evalues:
         del key
     all_evalue = np.concatenate([kept.rank_evalue, rank_evalues[found]])
     all_score = np.concatenate([kept.score, scores[found].astype(np.int64)])
-    all_index = np.concatenate([kept.index, found.astype(np.int64) + first_index])
+    # A BLAST database's chunk numbers its records by OID (it may hold a
+    # range of them, or a selection); a FASTA chunk follows the one before.
+    oids = getattr(chunk, "_oids", None)
+    all_index = np.concatenate([kept.index, oids[found] if oids is not None else found.astype(np.int64) + first_index])
     best = rank_order(all_evalue, all_score, all_index)[:k]
     old = len(kept.score)
     merged = _Kept(all_evalue[best], all_score[best], all_index[best])
+    blast = getattr(chunk, "_blast", None)
     for position in best.tolist():
         if position < old:
             merged.names.append(kept.names[position])
             merged.titles.append(kept.titles[position])
             merged.sequences.append(kept.sequences[position])
+            merged.ids.append(kept.ids[position])
         else:
             local = int(found[position - old])
             merged.names.append(chunk._core.name(local))
             merged.titles.append(chunk._core.title(local))
             merged.sequences.append(chunk._core.sequence(local))
+            merged.ids.append(None if blast is None else
+                              _blastdb.SubjectIds.of_deflines(blast.deflines(int(all_index[position]))))
     return merged
 
 
@@ -401,6 +453,7 @@ def merge_kept(first: _Kept, second: _Kept, k: int, offset: int = 0) -> _Kept:
         merged.names.append(source.names[at])
         merged.titles.append(source.titles[at])
         merged.sequences.append(source.sequences[at])
+        merged.ids.append(source.ids[at])
     return merged
 
 
@@ -625,9 +678,10 @@ def _finish(query_list: Sequence[tuple[str, str, str]], kept: Sequence[_Kept], c
                 raise RuntimeError(
                     f"internal error: the alignment of {name} with {best.names[i]} scores {alignment.score}, "
                     f"the search {best.score[i]}")
+            ids = best.ids[i]
             found_per_query[number].append(
-                Hit(name, best.names[i], best.titles[i], len(query), int(lengths[i]), float(evalues[i]),
-                    float(bits[i]), alignment, int(best.index[i])))
+                Hit(name, best.names[i], best.titles[i] if ids is None or not ids.parsed else ids.title, len(query),
+                    int(lengths[i]), float(evalues[i]), float(bits[i]), alignment, int(best.index[i]), ids))
     summary = SearchSummary(matrix, gap_open, gap_extend, cutoff, db_residues, db_sequences, dbsize, searchsp)
     return [QueryHits(name, description, len(query), found, summary)
             for (name, description, query), found in zip(query_list, found_per_query)]
@@ -642,6 +696,9 @@ def hit_record(hit: Hit) -> dict[str, Any]:
         "qseqid": hit.qseqid, "sseqid": hit.sseqid, "stitle": hit.stitle, "qlen": hit.qlen, "slen": hit.slen,
         "evalue": hit.evalue, "bitscore": hit.bitscore,
     }
+    for name in ID_FIELDS:
+        record[name] = getattr(hit, name)
+    record["staxids"] = list(hit.staxids)
     for name in ALIGNMENT_FIELDS:
         record[name] = getattr(hit.alignment, name)
     record["qcovhsp"] = hit.qcovhsp
@@ -655,5 +712,6 @@ def to_dataframe(results: Sequence[QueryHits]) -> Any:
         import pandas
     except ImportError:
         raise ImportError("to_dataframe needs pandas: pip install pandas") from None
-    columns = ["qseqid", "sseqid", "stitle", "qlen", "slen", "evalue", "bitscore", *ALIGNMENT_FIELDS, "qcovhsp"]
+    columns = ["qseqid", "sseqid", "stitle", "qlen", "slen", "evalue", "bitscore", *ID_FIELDS, "staxids",
+               *ALIGNMENT_FIELDS, "qcovhsp"]
     return pandas.DataFrame([hit_record(hit) for query in results for hit in query], columns=columns)

@@ -33,8 +33,16 @@ COLUMNS: dict[str, tuple[str, Callable[[Hit], str]]] = {
     "qseqid": ("query id", lambda h: h.qseqid),
     "qacc": ("query acc.", lambda h: h.qseqid),
     "qaccver": ("query acc.ver", lambda h: h.qseqid),
+    # A subject's IDs differ only in a BLAST database made with -parse_seqids
+    # (blastp prints every one as the first word of the header otherwise).
     "sseqid": ("subject id", lambda h: h.sseqid),
-    "saccver": ("subject acc.ver", lambda h: h.sseqid),
+    "sacc": ("subject acc.", lambda h: h.sacc),
+    "saccver": ("subject acc.ver", lambda h: h.saccver),
+    "sallseqid": ("subject ids", lambda h: h.sallseqid),
+    "sallacc": ("subject accs.", lambda h: h.sallacc),
+    "sgi": ("subject gi", lambda h: str(h.sgi)),
+    "staxid": ("subject tax id", lambda h: str(h.staxid) if h.staxid else "N/A"),
+    "staxids": ("subject tax ids", lambda h: ";".join(map(str, h.staxids)) or "0"),
     "pident": ("% identity", lambda h: f"{h.pident:.3f}"),
     "length": ("alignment length", lambda h: str(h.length)),
     "mismatch": ("mismatches", lambda h: str(h.mismatch)),
@@ -54,7 +62,8 @@ COLUMNS: dict[str, tuple[str, Callable[[Hit], str]]] = {
     "ppos": ("% positives", lambda h: f"{h.ppos:.2f}"),
     "qcovhsp": ("% query coverage per hsp", lambda h: str(h.qcovhsp)),
     # blastp writes a tab in a title as three spaces (which keeps the columns).
-    "stitle": ("subject title", lambda h: h.stitle.replace("\t", "   ")),
+    "stitle": ("subject title", lambda h: h.stitle.replace("\t", "   ") or "N/A"),
+    "salltitles": ("subject titles", lambda h: h.salltitles.replace("\t", "   ") or "N/A"),
     "btop": ("BTOP", lambda h: h.btop),
     "qseq": ("query seq", lambda h: h.qseq),
     "sseq": ("subject seq", lambda h: h.sseq),
@@ -124,6 +133,9 @@ def _pairwise(out: IO[str], query: QueryHits) -> None:
         return
     for hit in query:
         title = hit.stitle.replace("\t", "   ")
+        if hit.ids is not None and hit.ids.parsed:
+            # blastp names a record by its accession, then its title.
+            title = f"{hit.saccver} {title or 'unnamed protein product'}"
         out.write(f">{title}\nLength={hit.slen}\n\n")
         bits = UNKNOWN if math.isnan(hit.bitscore) else _bitscore(hit.bitscore).strip()
         out.write(f" Score = {bits} bits ({hit.score}),  Expect = {_evalue(hit.evalue)}\n")

@@ -38,6 +38,35 @@ MVLSPADKTNVKAAWGKVGAHAGEYGAEALERMFLSFPTTKTYFPHF
 """
 
 
+# Every Seq-id form blastp prints an accession of its own for, titles with a
+# tab and none, and the taxonomy ids of -taxid_map.
+ID_FORMS = """\
+>sp|P69905.2|HBA_HUMAN Hemoglobin subunit alpha
+MVLSPADKTNVKAAWGKVGAHAGEYGAEALERMFLSFPTTKTYFPHFDLSHGSAQVKGHGKKVADALTNAVAHVDDMPNALSALSDLHAHKL
+>tr|Q9XYZ1|Q9XYZ1_MOUSE uncharacterised\twith a tab
+MVLSPADKTNVKAAWGKVGAHAGEYGAEALERMFLSFPTTKTYFPHFDLSHG
+>ref|XP_123.4| a RefSeq id alone
+MVLSPADKTNVKAAWGKVGAHAGEYGAEALERMFLSFPTTKTYFPHFDLSHGSAQ
+>gnl|mydb|abc123 a general id
+MVLSPADKTNVKAAWGKVGAHAGEYGAEALERMFLSFPTTKTYFPHFDLSHGSAQVK
+>sp|P12345|NOVER_HUMAN without a version
+MVLSPADKTNVKAAWGKVGAHAGEYGAEALERMFLSFPTTKTYFPHFDLSHGSAQVKG
+>emb|CAA12345.1| an EMBL id
+MVLSPADKTNVKAAWGKVGAHAGEYGAEALERMFLSFPTTKTYFPHFDLSHGSAQVKGH
+>pdb|2XYZ|BB a two-letter chain
+MVLSPADKTNVKAAWGKVGAHAGEYGAEALERMFLSFPTTKTYFPHFDLSHGSAQVKGHG
+>AB123456.1 a bare accession
+MVLSPADKTNVKAAWGKVGAHAGEYGAEALERMFLSFPTTKTYFPHFDLSHGSAQVKGHGK
+>gi|4504349|ref|NP_000509.1| a gi number and a RefSeq id
+MVHLTPEEKSAVTALWGKVNVDEVGGEALGRLLVVYPWTQRFFESFGDLSTPDAVMGNPKVKAHGKKVLGAFSDGLAHLDNLKGTFATL
+>lcl|local7 a local id
+KVLSPADKTNVKAAWGKVGAHAGEYGAEALERMFLSF
+>untitled
+MVLSPADKTNVKAAWGKVGAHAGEYGAEALERMFLSFPTTKTYFPHF
+"""
+ID_TAXA = "sp|P69905.2|HBA_HUMAN\t9606\nQ9XYZ1\t10090\nNP_000509.1\t9606\nlocal7\t10090\nmydb:abc123\t7\n"
+
+
 def require_tool(name: str) -> str:
     path = shutil.which(name)
     require(path is not None, f"{name} is not installed (scripts/setup.sh installs it)")
@@ -77,6 +106,12 @@ def built(tmp_path_factory):
         make("sample.fa", f"sample_v{version}", "-blastdb_version", version)
         make("sample.fa", f"volumes_v{version}", "-blastdb_version", version, "-max_file_sz", "100000")
     make("crafted.fa", "crafted_taxa", "-parse_seqids", "-taxid_map", "crafted.taxa")
+    (folder / "ids.fa").write_text(ID_FORMS)
+    (folder / "ids.taxa").write_text(ID_TAXA)
+    make("ids.fa", "ids_plain")
+    make("ids.fa", "ids_parsed_v4", "-parse_seqids", "-blastdb_version", "4")
+    make("ids.fa", "ids_parsed", "-parse_seqids", "-taxid_map", "ids.taxa")
+    make("ids.fa", "ids_one_taxon", "-taxid", "9606")
     make("sample.fa", "sample_ids", "-parse_seqids")
     run(aliastool, "-dblist", "crafted_v5 volumes_v5", "-dbtype", "prot", "-out", "both", "-title", "both",
         cwd=folder)
@@ -111,10 +146,13 @@ def test_same_hits_as_the_fasta_file(built, name, fasta):
     queries = [(n, s) for n, _, s in swladder.read_fasta(QUERIES)[:2]]
     queries.append(("crafted", "MVLSPADKTNUKAAWGKVGAHAGEYGAEALEOMFLSFPTTKTYFPHFJLSHGSAQVKGHGKKVADALTBZX*SELH"))
     # A small chunk, so that a database is read in several chunks, across volume boundaries.
-    expected = hit_rows(swladder.hits(queries, built / fasta, k=50, chunk=20_000, threads=1))
-    got = hit_rows(swladder.hits(queries, str(built / name), k=50, chunk=20_000, threads=1))
-    assert len(expected) >= 10
-    assert local_names(got) == local_names(expected)
+    expected = swladder.hits(queries, built / fasta, k=50, chunk=20_000, threads=1)
+    got = swladder.hits(queries, str(built / name), k=50, chunk=20_000, threads=1)
+    assert len(hit_rows(expected)) >= 10
+    # With -parse_seqids a subject's ID and title are blastp's (test_id_columns_are_blastps).
+    names = "ids" not in name and "taxa" not in name
+    assert local_names(hit_rows(got, names)) == local_names(hit_rows(expected, names)) if names else (
+        hit_rows(got, names) == hit_rows(expected, names))
     assert swladder.Database(str(built / name)).sequences() == swladder.Database(built / fasta).sequences()
 
 
@@ -139,6 +177,53 @@ def test_seqids_titles_and_taxids_are_read(built):
     assert records.names == ["sp|P69905.2|HBA_HUMAN", "pdb|1ABC|A", "gi|12345|ref|NP_000509.1|", "local7", "plain42"]
     # Without -parse_seqids the header is the title, and the name its first word, as in the FASTA file.
     assert swladder.Database(str(built / "crafted_v5")).names == swladder.Database(built / "crafted.fa").names
+
+
+ID_COLUMNS = "qseqid qacc sseqid sacc saccver sallseqid sallacc sgi staxid staxids stitle salltitles"
+
+
+def _search_both(blastp: str, db: Path, outfmt: str, tmp_path: Path, *extra: str) -> tuple[str, str]:
+    """(blastp's output, swladder's) of the same search of ``db``."""
+    queries = tmp_path / "id_query.fa"
+    queries.write_text(">sp|Q0|QUERY_HUMAN a query with an ID\n"
+                       "MVLSPADKTNVKAAWGKVGAHAGEYGAEALERMFLSFPTTKTYFPHFDLSHGSAQVKGHGKKVADALT\n")
+    options = ["-evalue", "1000", "-max_target_seqs", "50", "-outfmt", outfmt, *extra]
+    done = subprocess.run([blastp, "-query", str(queries), "-db", str(db), "-comp_based_stats", "0", "-seg", "no",
+                           "-use_sw_tback", *options], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    ours = run_cli("search", "-query", queries, "-db", db, *options)
+    assert ours.returncode == 0, ours.stderr
+    return done.stdout, ours.stdout
+
+
+@pytest.mark.parametrize("name", ["ids_plain", "ids_parsed_v4", "ids_parsed", "ids_one_taxon"])
+def test_id_columns_are_blastps(built, tmp_path, name):
+    """sseqid, sacc, saccver, sallseqid, sallacc, sgi, staxid(s), stitle and
+    salltitles as blastp prints them for the same database, with and without
+    -parse_seqids; every record is a hit."""
+    blastp = require_tool("blastp")
+    theirs, ours = _search_both(blastp, built / name, "6 " + ID_COLUMNS, tmp_path)
+    assert len(theirs.splitlines()) == ID_FORMS.count(">")
+    assert sorted(ours.splitlines()) == sorted(theirs.splitlines())
+
+
+@pytest.mark.parametrize("name", ["ids_plain", "ids_parsed"])
+def test_xml_and_pairwise_name_subjects_as_blastp(built, tmp_path, name):
+    blastp = require_tool("blastp")
+    theirs, ours = _search_both(blastp, built / name, "5", tmp_path)
+    fields = ("Hit_id", "Hit_def", "Hit_accession", "Hit_len")
+
+    def subjects(xml: str) -> list[tuple[str, ...]]:
+        from xml.etree import ElementTree
+
+        return sorted(tuple(hit.findtext(field) for field in fields) for hit in ElementTree.fromstring(xml).iter("Hit"))
+
+    assert len(subjects(theirs)) == ID_FORMS.count(">")
+    assert subjects(ours) == subjects(theirs)
+    theirs, ours = _search_both(blastp, built / name, "0", tmp_path)
+    headers = [line for line in theirs.splitlines() if line.startswith(">")]
+    assert len(headers) == ID_FORMS.count(">")
+    assert sorted(line for line in ours.splitlines() if line.startswith(">")) == sorted(headers)
 
 
 def test_command_line_by_name_in_the_folder_and_in_blastdb(built, tmp_path):
