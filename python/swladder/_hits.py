@@ -365,11 +365,35 @@ def _queries(queries: QuerySource) -> list[tuple[str, str, str]]:
     return out
 
 
-def _database_chunks(database: Any, chunk: int) -> Iterator[Database]:
+def _database_chunks(database: Any, chunk: int, settings: SearchSettings | None = None) -> Iterator[Database]:
+    subset = settings.subset() if settings is not None else None
+    if subset is not None:
+        yield from blast_subset_chunks(database, chunk, subset)
+        return
     if isinstance(database, (str, os.PathLike)):
         yield from fasta_chunks(database, chunk)
         return
     yield database if isinstance(database, Database) else Database(database)
+
+
+def blast_subset_chunks(database: Any, chunk: int, subset: dict[str, Any], first: int = 0,
+                        last: int | None = None) -> Iterator[Database]:
+    """The chunks of the records of a BLAST database that ``subset``
+    (SearchSettings.subset()) selects, among OIDs [first, last)."""
+    base = _blastdb.resolve(os.fsdecode(os.fspath(database))) if isinstance(database, (str, os.PathLike)) else None
+    if base is None:
+        option = next(iter(subset)).replace("seqids", "seqidlist")
+        raise ValueError(f"-{option} selects records of a BLAST database by their IDs; {_database_label(database)} "
+                         "is not one (make it one with makeblastdb -parse_seqids"
+                         f"{' -taxid_map' if 'taxids' in option else ''})")
+    selection = _blastdb.select(base, **subset)
+    yield from _blastdb.chunks(base, chunk, first, last, selection)
+
+
+def _database_label(database: Any) -> str:
+    if isinstance(database, (str, os.PathLike)):
+        return f"'{os.fsdecode(os.fspath(database))}'"
+    return "a Database or a list of sequences"
 
 
 # --- Selection ---------------------------------------------------------------------
@@ -482,6 +506,9 @@ def hits(
     chunk: int = DEFAULT_CHUNK_RESIDUES,
     dbsize: int | None = None,
     searchsp: int | None = None,
+    seqids: Iterable[str] | None = None,
+    taxids: Iterable[int] | None = None,
+    negative_taxids: Iterable[int] | None = None,
 ) -> list[QueryHits]:
     """The best ``k`` hits (one per subject: its optimal local alignment) of
     every query, best first as blastp ranks them: E-value, then score
@@ -501,12 +528,17 @@ def hits(
     such scoring is a ValueError. ``threads``: for the search and the
     alignments (None: every core). The GIL is released while both run.
     ``dbsize``, ``searchsp``: blastp's -dbsize and -searchsp, for E-values
-    (see :func:`swladder.bit_scores_and_evalues`).
+    (see :func:`swladder.bit_scores_and_evalues`). ``seqids``, ``taxids``,
+    ``negative_taxids`` (one of them at most): search only the records of a
+    BLAST database with one of these Seq-ids (an accession with or without
+    its version, as in blastp's -seqidlist; the database made with
+    -parse_seqids), with one of these taxonomy ids, or with none of them;
+    E-values are then for those records alone, as blastp's are.
 
     Returns one QueryHits per query, in input order."""
     return hits_of_records(_queries(queries), database, k=k, evalue=evalue, matrix=matrix, gap_open=gap_open,
                            gap_extend=gap_extend, threads=threads, stage=stage, chunk=chunk, dbsize=dbsize,
-                           searchsp=searchsp)
+                           searchsp=searchsp, seqids=seqids, taxids=taxids, negative_taxids=negative_taxids)
 
 
 def hits_of_records(
@@ -525,6 +557,9 @@ def hits_of_records(
     timings: dict[str, float] | None = None,
     dbsize: int | None = None,
     searchsp: int | None = None,
+    seqids: Iterable[str] | None = None,
+    taxids: Iterable[int] | None = None,
+    negative_taxids: Iterable[int] | None = None,
 ) -> list[QueryHits]:
     """hits() of (name, description, sequence) query records (read_fasta's).
     ``timings``, if given, receives the seconds spent reading and searching
@@ -532,8 +567,9 @@ def hits_of_records(
     started = time.perf_counter()
     settings = search_settings(k=k, evalue=evalue, matrix=matrix, gap_open=gap_open, gap_extend=gap_extend,
                                threads=threads, stage=stage, chunk=chunk, kernel=kernel, dbsize=dbsize,
-                               searchsp=searchsp)
-    kept, db_residues, db_sequences = search_chunks(query_list, _database_chunks(database, settings.chunk), settings)
+                               searchsp=searchsp, seqids=seqids, taxids=taxids, negative_taxids=negative_taxids)
+    kept, db_residues, db_sequences = search_chunks(query_list, _database_chunks(database, settings.chunk, settings),
+                                                    settings)
     searched = time.perf_counter()
     results = finish_all(query_list, kept, db_residues, db_sequences, settings)
     if timings is not None:
@@ -560,6 +596,17 @@ class SearchSettings:
     kernel: str | None
     dbsize: int | None = None  # blastp's -dbsize and -searchsp; None: not given
     searchsp: int | None = None
+    # blastp's -seqidlist, -taxids and -negative_taxids (one at most); None: not given.
+    seqids: frozenset[str] | None = None
+    taxids: frozenset[int] | None = None
+    negative_taxids: frozenset[int] | None = None
+
+    def subset(self) -> dict[str, Any] | None:
+        """The records of a BLAST database to search (swladder._blastdb.select's
+        keywords), or None: all."""
+        chosen = {name: getattr(self, name) for name in ("seqids", "taxids", "negative_taxids")}
+        chosen = {name: value for name, value in chosen.items() if value is not None}
+        return chosen or None
 
     def search_options(self) -> dict[str, Any]:
         return dict(stage=self.stage, matrix=self.matrix, gap_open=self.gap_open, gap_extend=self.gap_extend,
@@ -568,7 +615,9 @@ class SearchSettings:
 
 def search_settings(*, k: int, evalue: float | None, matrix: MatrixName, gap_open: int, gap_extend: int,
                     threads: int | None, stage: str, chunk: int, kernel: str | None, dbsize: int | None = None,
-                    searchsp: int | None = None) -> SearchSettings:
+                    searchsp: int | None = None, seqids: Iterable[str] | None = None,
+                    taxids: Iterable[int] | None = None,
+                    negative_taxids: Iterable[int] | None = None) -> SearchSettings:
     """The parameters of hits(), checked (ValueError says what is wrong)."""
     k = integer_argument("k (max_target_seqs)", k, 1)
     chunk = integer_argument("chunk (residues)", chunk, 1)
@@ -591,8 +640,44 @@ def search_settings(*, k: int, evalue: float | None, matrix: MatrixName, gap_ope
     for name, size in (("dbsize", dbsize), ("searchsp", searchsp)):
         if size is not None:
             integer_argument(name, size, 1)
+    given = [name for name, value in (("seqids", seqids), ("taxids", taxids), ("negative_taxids", negative_taxids))
+             if value is not None]
+    if len(given) > 1:
+        raise ValueError(f"{' and '.join(given)} cannot be given together (blastp's -seqidlist, -taxids and "
+                         "-negative_taxids exclude each other too)")
     return SearchSettings(k, evalue, with_statistics, matrix_name, gap_open, gap_extend, threads, thread_count,
-                          stage, chunk, kernel, dbsize, searchsp)
+                          stage, chunk, kernel, dbsize, searchsp, _id_set(seqids), _taxid_set("taxids", taxids),
+                          _taxid_set("negative_taxids", negative_taxids))
+
+
+def _id_set(seqids: Iterable[str] | None) -> frozenset[str] | None:
+    if seqids is None:
+        return None
+    if isinstance(seqids, (str, bytes)) or not isinstance(seqids, collections.abc.Iterable):
+        raise TypeError(f"seqids is a list of Seq-ids or accessions, not {type(seqids).__name__}")
+    found = set()
+    for seqid in seqids:
+        if not isinstance(seqid, str) or not seqid.strip() or any(c.isspace() for c in seqid.strip()):
+            raise ValueError(f"seqids: {seqid!r:.60} is not a Seq-id or an accession")
+        found.add(seqid.strip())
+    if not found:
+        raise ValueError("seqids is empty: it would select no record")
+    return frozenset(found)
+
+
+def _taxid_set(name: str, taxids: Iterable[int] | None) -> frozenset[int] | None:
+    if taxids is None:
+        return None
+    if isinstance(taxids, (str, bytes)) or not isinstance(taxids, collections.abc.Iterable):
+        raise TypeError(f"{name} is a list of taxonomy ids (int), not {type(taxids).__name__}")
+    found = set()
+    for taxid in taxids:
+        if isinstance(taxid, bool) or not isinstance(taxid, (int, np.integer)) or taxid < 1:
+            raise ValueError(f"{name}: {taxid!r:.60} is not a taxonomy id (a positive integer)")
+        found.add(int(taxid))
+    if not found:
+        raise ValueError(f"{name} is empty")
+    return frozenset(found)
 
 
 def search_chunks(query_list: Sequence[tuple[str, str, str]], chunks: Iterable[Database],

@@ -18,7 +18,9 @@ import json
 import os
 from typing import IO, Any, Iterable, Iterator
 
-from . import _blastdb, _files, _hits
+import numpy as np
+
+from . import _blastdb, _core, _files, _hits
 from ._fasta import GZIP_MAGIC, Database, PathLike, _fasta_path, _open_error
 from ._search import integer_argument
 
@@ -34,9 +36,10 @@ _RECORD_STARTS = (b"\n>", b"\r>")  # a lone CR ends a line too, as the FASTA rea
 class Shard:
     """One piece of a database as a task reads it: a whole FASTA file
     (``start``/``end`` None) or the records starting in the byte range
-    [start, end) of one; ``sequences``/``residues`` are the manifest's
-    counts and ``sha256`` the hex digest of the file's bytes, checked
-    against what is read (None: not known)."""
+    [start, end) of one, or the records of OIDs [start, end) of a BLAST
+    database (``blast``; ``path`` its base path); ``sequences``/``residues``
+    are the manifest's counts and ``sha256`` the hex digest of the file's
+    bytes, checked against what is read (None: not known)."""
 
     path: str
     start: int | None = None
@@ -44,13 +47,25 @@ class Shard:
     sequences: int | None = None
     residues: int | None = None
     sha256: str | None = None
+    blast: bool = False
 
     @property
     def label(self) -> str:
+        if self.blast:
+            return f"{self.path} (sequences {self.start}-{self.end})"
         return self.path if self.start is None else f"{self.path} (bytes {self.start}-{self.end})"
 
-    def chunks(self, residue_budget: int) -> Iterator[Database]:
-        """The shard as Databases of about ``residue_budget`` residues each."""
+    def chunks(self, residue_budget: int, subset: dict[str, Any] | None = None) -> Iterator[Database]:
+        """The shard as Databases of about ``residue_budget`` residues each
+        (of a BLAST database, its records that ``subset`` selects, numbered
+        by OID, each chunk carrying the size of the whole database or of
+        the whole selection)."""
+        if subset is not None or self.blast:
+            if subset is not None:
+                yield from _hits.blast_subset_chunks(self.path, residue_budget, subset, self.start or 0, self.end)
+            else:
+                yield from _blastdb.chunks(self.path, residue_budget, self.start or 0, self.end)
+            return
         if self.start is None:
             yield from _hits.fasta_chunks(self.path, residue_budget,
                                           blocks_filter=None if self.sha256 is None else self._checked_blocks)
@@ -145,6 +160,20 @@ def range_blocks(stream: IO[bytes], path: str, start: int, end: int, block_size:
         yield block
         position += len(block)
         previous = block[-1:]
+
+
+def oid_ranges(base: str, count: int) -> list[Shard]:
+    """A BLAST database as ``count`` runs of consecutive records (OIDs) of
+    about equal residues (fewer where it has fewer records), read from its
+    index alone: no copy, every task maps the same files."""
+    lengths = _core.BlastDatabase(base).lengths()
+    if not len(lengths):
+        return [Shard(base, 0, 0, blast=True)]
+    ends = np.cumsum(lengths)
+    cuts = sorted({0, len(lengths), *(int(np.searchsorted(ends, ends[-1] * number / count, side="left")) + 1
+                                      for number in range(1, count))})
+    cuts = [cut for cut in cuts if 0 <= cut <= len(lengths)]
+    return [Shard(base, first, last, blast=True) for first, last in zip(cuts, cuts[1:])]
 
 
 def byte_ranges(path: str, size: int, count: int) -> list[Shard]:

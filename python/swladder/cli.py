@@ -21,7 +21,7 @@ import threading
 import time
 import warnings
 from pathlib import Path
-from typing import Callable, NoReturn, Sequence, TextIO
+from typing import Any, Callable, NoReturn, Sequence, TextIO
 
 import numpy as np
 
@@ -98,6 +98,26 @@ def _evalue(text: str) -> float:
     return value
 
 
+def _taxid_list(text: str) -> frozenset[int]:
+    """A comma-separated list of taxonomy ids, as blastp's -taxids takes it."""
+    found = set()
+    for word in text.split(","):
+        word = word.strip()
+        if not word.isdigit() or int(word) < 1:
+            raise argparse.ArgumentTypeError(f"'{word}' in '{text}' is not a taxonomy id (a positive integer): "
+                                             "give them comma-separated, as 9606,10090")
+        found.add(int(word))
+    return frozenset(found)
+
+
+def _subset_options(args: argparse.Namespace) -> dict[str, Any]:
+    """-seqidlist, -taxids and -negative_taxids as hits()'s keywords."""
+    from . import _blastdb
+
+    return dict(seqids=None if args.seqidlist is None else _blastdb.read_seqidlist(args.seqidlist),
+                taxids=args.taxids, negative_taxids=args.negative_taxids)
+
+
 def _add_search(subparsers: argparse._SubParsersAction) -> None:
     parser = _subcommand(
         subparsers, "search", _run_search,
@@ -112,7 +132,8 @@ def _add_search(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("query", nargs="?", default=None,
                         help="FASTA file of one or more queries (gzip allowed; - reads standard input; or -query)")
     parser.add_argument("database", nargs="?", default=None,
-                        help="FASTA file of the database (gzip allowed; - reads standard input; or -db)")
+                        help="the database: a FASTA file (gzip allowed; - reads standard input) or a BLAST protein "
+                        "database's name, as blastp takes it (looked up here, then in $BLASTDB); or -db")
     parser.add_argument("-query", dest="query_option", default=None, metavar="FILE", help="the query, as blastp names it")
     parser.add_argument("-db", dest="database_option", default=None, metavar="DB",
                         help="the database, as blastp names it")
@@ -128,6 +149,16 @@ def _add_search(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-searchsp", "--searchsp", dest="searchsp", type=_positive_int, default=None, metavar="N",
                         help="the effective search space for E-values, as blastp's -searchsp: then an E-value is "
                         "K N exp(-lambda S), without the finite-size correction (default: per pair)")
+    part = parser.add_mutually_exclusive_group()
+    part.add_argument("-seqidlist", "--seqidlist", dest="seqidlist", default=None, metavar="FILE",
+                      help="search only the records of a BLAST database (made with -parse_seqids) with one of the "
+                      "IDs in FILE, one a line (an accession with or without its version, or a Seq-id such as "
+                      "sp|P69905.2|HBA_HUMAN), as blastp's -seqidlist; E-values are for those records")
+    part.add_argument("-taxids", "--taxids", dest="taxids", type=_taxid_list, default=None, metavar="IDS",
+                      help="search only the records of a BLAST database with one of these taxonomy ids "
+                      "(comma-separated, as blastp's -taxids: 9606,10090)")
+    part.add_argument("-negative_taxids", "--negative-taxids", dest="negative_taxids", type=_taxid_list,
+                      default=None, metavar="IDS", help="search only the records with none of these taxonomy ids")
     parser.add_argument("-evalue", "-e", "--evalue", dest="evalue", type=_evalue, default=None, metavar="E",
                         help=f"keep hits with E-value <= E (default: {_hits.DEFAULT_EVALUE:g}; an error where the "
                         "scoring has no published statistics)")
@@ -154,8 +185,9 @@ def _add_search(subparsers: argparse._SubParsersAction) -> None:
                         help="print the seconds spent searching and aligning on standard error")
     cluster = parser.add_argument_group(
         "on a Dask cluster (needs the dask extra: pip install 'swladder[dask]')",
-        "Each shard of the database is a task; DATABASE is then a directory written by 'swladder shard' or an "
-        "uncompressed FASTA file that every worker reads at that path, searched in --shards byte ranges. "
+        "Each shard of the database is a task; DATABASE is then a directory written by 'swladder shard', an "
+        "uncompressed FASTA file that every worker reads at that path, searched in --shards byte ranges, or a "
+        "BLAST database that every worker maps, searched in --shards runs of records. "
         "Each task searches with --threads threads (default 1).")
     where = cluster.add_mutually_exclusive_group()
     where.add_argument("--scheduler", default=None, metavar="ADDRESS",
@@ -163,7 +195,8 @@ def _add_search(subparsers: argparse._SubParsersAction) -> None:
     where.add_argument("--dask-workers", type=_positive_int, default=None, metavar="N",
                        help="start a local Dask cluster of N worker processes (1 thread each) and search on it")
     cluster.add_argument("--shards", type=_positive_int, default=None, metavar="N",
-                         help="byte ranges to split a FASTA database into (default: one per worker thread)")
+                         help="pieces to split the database into: byte ranges of a FASTA file, runs of records "
+                         "of a BLAST database (default: one per worker thread)")
     cluster.add_argument("-v", "--verbose", action="store_true",
                          help="also show the logs and warnings of Dask's scheduler, workers and client")
 
@@ -224,7 +257,8 @@ def _run_hits(args: argparse.Namespace, out: TextIO) -> int:
                                     k=args.top or _hits.DEFAULT_MAX_TARGET_SEQS, evalue=args.evalue,
                                     matrix=args.matrix, gap_open=args.gap_open, gap_extend=args.gap_extend,
                                     threads=args.threads, stage=args.stage, chunk=chunk, kernel=args.kernel,
-                                    timings=timings, dbsize=args.dbsize, searchsp=args.searchsp)
+                                    timings=timings, dbsize=args.dbsize, searchsp=args.searchsp,
+                                    **_subset_options(args))
     if args.timings:
         print(f"{PROG}: timings: search {timings['search']:.3f} s, align {timings['align']:.3f} s", file=sys.stderr)
     _output.write_hits(results, out, args.outfmt, database=args.database)
@@ -264,6 +298,7 @@ def _run_distributed(args: argparse.Namespace, out: TextIO) -> int:
     _core.check_scoring(args.matrix, args.gap_open, args.gap_extend)
     chunk = _chunk_residues(args.chunk)
     queries = _read_queries(args.query)
+    subset = _subset_options(args)
     # Dask's own logs and warnings (a task that failed, with its worker's
     # traceback; a busy dashboard port) would come before the error that
     # says the same in one line: they are for --verbose.
@@ -296,7 +331,7 @@ def _run_distributed(args: argparse.Namespace, out: TextIO) -> int:
                 evalue=args.evalue, matrix=args.matrix, gap_open=args.gap_open, gap_extend=args.gap_extend,
                 threads=args.threads if args.threads is not None else 1, stage=args.stage,
                 chunk=chunk, kernel=args.kernel, shards=args.shards, progress=progress, dbsize=args.dbsize,
-                searchsp=args.searchsp)
+                searchsp=args.searchsp, **subset)
         except KeyboardInterrupt:
             if cluster is not None:
                 # A task in C++ would hold its worker, and closing the cluster,
@@ -322,7 +357,7 @@ def _blast_spellings(args: argparse.Namespace) -> None:
     if args.query is None:
         raise ValueError("no query: give a FASTA file of queries (or -query FILE)")
     if args.database is None:
-        raise ValueError("no database: give a FASTA file (or -db DB)")
+        raise ValueError("no database: give a FASTA file or a BLAST database's name (or -db DB)")
 
 
 def _run_search(args: argparse.Namespace) -> int:
@@ -335,12 +370,17 @@ def _run_search(args: argparse.Namespace) -> int:
     on_dask = args.scheduler is not None or args.dask_workers is not None
     if args.shards is not None and not on_dask:
         raise ValueError("--shards splits the database for a Dask search: give --scheduler or --dask-workers")
+    if args.outfmt.strip() == "score" and (args.seqidlist, args.taxids, args.negative_taxids) != (None, None, None):
+        raise ValueError("--outfmt score searches the whole database: -seqidlist, -taxids and -negative_taxids "
+                         "need a BLAST format (-outfmt 6, 7, 10, 5, json or 0)")
     if on_dask and args.outfmt.strip() == "score":
         raise ValueError("--outfmt score is not available on a Dask cluster: choose 6, 7, json or pairwise")
     run = _run_distributed if on_dask else _run_scores if args.outfmt.strip() == "score" else _run_hits
     inputs = [("query file", args.query), ("database", args.database)]
     if os.path.isfile(args.matrix):
         inputs.append(("matrix file", args.matrix))
+    if args.seqidlist is not None:
+        inputs.append(("-seqidlist file", args.seqidlist))
     _files.refuse_output_that_is_input(args.out, inputs)
     with _files.output_text(args.out if args.out is not None else _files.STDOUT) as out:
         return run(args, out)

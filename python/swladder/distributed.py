@@ -33,7 +33,7 @@ import os
 import signal
 import time
 import uuid
-from typing import Any, Callable, Sequence, Union
+from typing import Any, Callable, Iterable, Sequence, Union
 
 try:
     import dask
@@ -45,7 +45,7 @@ from . import _blastdb, _hits
 from ._hits import DEFAULT_CHUNK_RESIDUES, DEFAULT_MAX_TARGET_SEQS, QueryHits, QuerySource, SearchSettings, _Kept
 from ._fasta import Database, _open_error
 from ._search import MatrixName, integer_argument
-from ._shards import MANIFEST_NAME, Shard, byte_ranges, manifest_path, read_manifest, write_shards
+from ._shards import MANIFEST_NAME, Shard, byte_ranges, manifest_path, oid_ranges, read_manifest, write_shards
 
 __all__ = ["CLUSTER_CONFIG", "DEFAULT_SPLIT_EVERY", "MANIFEST_NAME", "Shard", "hits", "hits_of_records", "local_cluster",
            "shards_of", "submit_hits", "write_shards"]
@@ -63,6 +63,9 @@ class _Partial:
     kept: list[_Kept]
     sequences: int
     residues: int
+    # A BLAST database's shards number their subjects by OID and report the
+    # size of the whole database (or selection): nothing to shift or to add.
+    by_oid: bool = False
 
 
 # Dask settings for a cluster that runs these searches (local_cluster's, so
@@ -123,12 +126,9 @@ def shards_of(database: ShardSource, shards: int | None = None, *, default_range
             raise ValueError("shards= splits one FASTA file into byte ranges; a list of shards is already split")
         return listed
     path = os.fsdecode(os.fspath(database))
-    if _blastdb.resolve(path) is not None:
-        # One task reads the whole BLAST database (its size for E-values is
-        # the database's own, which only a whole-database shard may report).
-        if shards is not None and shards != 1:
-            raise ValueError(f"'{path}' is a BLAST database, searched as one shard: give shards=1 or none")
-        return [Shard(path)]
+    blast = _blastdb.resolve(path)
+    if blast is not None:
+        return oid_ranges(blast, integer_argument("shards", default_ranges if shards is None else shards, 1))
     manifest = manifest_path(path)
     if manifest is not None:
         if shards is not None:
@@ -149,15 +149,21 @@ def _search_shard(shard: Shard, query_list: list[tuple[str, str, str]], settings
                   delay: float = 0.0) -> _Partial:
     if delay:
         time.sleep(delay)  # tests only: a worker killed now dies in the middle of this task
-    kept, residues, sequences = _hits.search_chunks(query_list, shard.chunks(settings.chunk), settings)
+    kept, residues, sequences = _hits.search_chunks(query_list, shard.chunks(settings.chunk, settings.subset()),
+                                                    settings)
     shard.check(sequences, residues)
-    return _Partial(kept, sequences, residues)
+    return _Partial(kept, sequences, residues, shard.blast or settings.subset() is not None)
 
 
 def _merge(k: int, *parts: _Partial) -> _Partial:
     """Consecutive runs of shards, in database order, as one."""
     result = parts[0]
     for part in parts[1:]:
+        if part.by_oid:
+            # Every shard that read a record reports the same size; one that read none, 0.
+            kept = [_hits.merge_kept(first, second, k) for first, second in zip(result.kept, part.kept)]
+            result = _Partial(kept, max(result.sequences, part.sequences), max(result.residues, part.residues), True)
+            continue
         kept = [_hits.merge_kept(first, second, k, result.sequences) for first, second in zip(result.kept, part.kept)]
         result = _Partial(kept, result.sequences + part.sequences, result.residues + part.residues)
     return result
@@ -191,7 +197,7 @@ def _submit(query_list: list[tuple[str, str, str]], database: ShardSource, clien
             gap_open: int = 11, gap_extend: int = 1, threads: int | None = 1, stage: str = "auto",
             chunk: int = DEFAULT_CHUNK_RESIDUES, kernel: str | None = None, shards: int | None = None,
             split_every: int = DEFAULT_SPLIT_EVERY, dbsize: int | None = None, searchsp: int | None = None,
-            _delay: float = 0.0) -> _Submitted:
+            seqids: Any = None, taxids: Any = None, negative_taxids: Any = None, _delay: float = 0.0) -> _Submitted:
     if not isinstance(database, (str, os.PathLike, Database)):
         database = list(database)
     if isinstance(database, Database) or (
@@ -201,7 +207,8 @@ def _submit(query_list: list[tuple[str, str, str]], database: ShardSource, clien
                         "directory written by write_shards, or a list of FASTA files (not a Database or sequences)")
     settings = _hits.search_settings(k=k, evalue=evalue, matrix=matrix, gap_open=gap_open, gap_extend=gap_extend,
                                      threads=threads, stage=stage, chunk=chunk, kernel=kernel, dbsize=dbsize,
-                                     searchsp=searchsp)
+                                     searchsp=searchsp, seqids=seqids, taxids=taxids,
+                                     negative_taxids=negative_taxids)
     split_every = integer_argument("split_every", split_every, 2)
     # One view of the workers for the whole graph: the default shard count
     # and align batches by their threads, and the tasks dealt round them.
@@ -301,6 +308,9 @@ def hits(
     progress: Callable[[int, int], None] | None = None,
     dbsize: int | None = None,
     searchsp: int | None = None,
+    seqids: Iterable[str] | None = None,
+    taxids: Iterable[int] | None = None,
+    negative_taxids: Iterable[int] | None = None,
     _delay: float = 0.0,
 ) -> list[QueryHits]:
     """``swladder.hits`` on a Dask cluster: the same list of QueryHits (the
@@ -310,8 +320,9 @@ def hits(
 
     ``database``: a directory written by ``write_shards`` / ``swladder
     shard`` (or its ``manifest.json``), a list of FASTA files (shards in
-    database order), or one uncompressed FASTA file searched in ``shards``
-    byte ranges (default: one per worker thread of the cluster); the files
+    database order), one uncompressed FASTA file searched in ``shards``
+    byte ranges, or a BLAST protein database's name searched in ``shards``
+    runs of records (default: one per worker thread of the cluster); the files
     must be readable by the workers at these paths (a shared file system),
     the client need not see them. ``client``: the Dask client (default: the
     current one, ``distributed.get_client()``). ``threads``: threads of
@@ -328,7 +339,8 @@ def hits(
     return hits_of_records(_hits._queries(queries), database, client=client, k=k, evalue=evalue, matrix=matrix,
                            gap_open=gap_open, gap_extend=gap_extend, threads=threads, stage=stage, chunk=chunk,
                            kernel=kernel, shards=shards, split_every=split_every, progress=progress, dbsize=dbsize,
-                           searchsp=searchsp, _delay=_delay)
+                           searchsp=searchsp, seqids=seqids, taxids=taxids, negative_taxids=negative_taxids,
+                           _delay=_delay)
 
 
 def hits_of_records(query_list: list[tuple[str, str, str]], database: ShardSource, *,

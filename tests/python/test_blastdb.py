@@ -226,6 +226,64 @@ def test_xml_and_pairwise_name_subjects_as_blastp(built, tmp_path, name):
     assert sorted(line for line in ours.splitlines() if line.startswith(">")) == sorted(headers)
 
 
+SEQIDLIST = "P69905\nNP_000509.1\n2XYZ_BB\nlocal7\nmydb:abc123\n\ntr|Q9XYZ1|Q9XYZ1_MOUSE\n"
+
+
+@pytest.mark.parametrize("option", ["-seqidlist", "-taxids", "-negative_taxids"])
+def test_part_of_a_database_as_blastp_searches_it(built, tmp_path, option):
+    """blastp's -seqidlist, -taxids and -negative_taxids: the same records,
+    and E-values for those records alone."""
+    blastp = require_tool("blastp")
+    (tmp_path / "list.txt").write_text(SEQIDLIST)
+    value = str(tmp_path / "list.txt") if option == "-seqidlist" else "9606,7"
+    theirs, ours = _search_both(blastp, built / "ids_parsed", "6 std sseqid staxids", tmp_path, option, value)
+    assert 2 <= len(theirs.splitlines()) < ID_FORMS.count(">")
+    assert sorted(ours.splitlines()) == sorted(theirs.splitlines())
+
+
+def test_part_of_a_database_from_python(built):
+    whole = swladder.hits(QUERIES, str(built / "ids_parsed"), k=50, threads=1, evalue=1e9)
+    part = swladder.hits(QUERIES, str(built / "ids_parsed"), k=50, threads=1, evalue=1e9, seqids=["P69905", "local7"])
+    assert {hit.sseqid for query in part for hit in query} == {"sp|P69905.2|HBA_HUMAN", "local7"}
+    kept = {(q.qseqid, h.subject_index): h.score for q in whole for h in q}
+    assert all(kept[(q.qseqid, h.subject_index)] == h.score for q in part for h in q)
+    assert [h.staxid for q in swladder.hits(QUERIES, str(built / "ids_parsed"), k=50, threads=1,
+                                            negative_taxids=[9606, 10090]) for h in q] and all(
+        h.staxid not in (9606, 10090) for q in swladder.hits(QUERIES, str(built / "ids_parsed"), k=50, threads=1,
+                                                              negative_taxids=[9606, 10090]) for h in q)
+    with pytest.raises(ValueError, match="cannot be given together"):
+        swladder.hits(QUERIES, str(built / "ids_parsed"), seqids=["P69905"], taxids=[9606])
+    with pytest.raises(ValueError, match="not a BLAST database|is not one"):
+        swladder.hits(QUERIES, built / "ids.fa", taxids=[9606])
+    with pytest.raises(ValueError, match="without makeblastdb -parse_seqids"):
+        swladder.hits(QUERIES, str(built / "ids_plain"), seqids=["P69905"])
+    with pytest.raises(ValueError, match="no taxonomy ids"):
+        swladder.hits(QUERIES, str(built / "ids_parsed_v4"), taxids=[9606])
+    with pytest.raises(ValueError, match="no sequence .* is selected"):
+        swladder.hits(QUERIES, str(built / "ids_parsed"), taxids=[424242])
+    with pytest.raises(TypeError):
+        swladder.hits(QUERIES, str(built / "ids_parsed"), seqids="P69905")
+    with pytest.raises(ValueError, match="not a taxonomy id"):
+        swladder.hits(QUERIES, str(built / "ids_parsed"), taxids=[0])
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["-taxids", "9606", "-negative_taxids", "7"], "not allowed with argument"),
+    (["-taxids", "96x06"], "not a taxonomy id"),
+    (["-seqidlist", "missing.txt"], "cannot read -seqidlist 'missing.txt'"),
+    (["-seqidlist", "binary.bin"], "binary list"),
+    (["-seqidlist", "empty.txt"], "lists no IDs"),
+    (["-taxids", "424242"], "no sequence of BLAST database"),
+    (["-taxids", "9606", "--outfmt", "score"], "--outfmt score searches the whole database"),
+])
+def test_bad_parts_are_one_line_and_exit_2(built, tmp_path, args, words):
+    (tmp_path / "binary.bin").write_bytes(b"\0\0\0\x02\x07P69905")
+    (tmp_path / "empty.txt").write_text("\n# nothing\n")
+    done = run_cli("search", QUERIES, built / "ids_parsed", *args, cwd=tmp_path)
+    assert done.returncode == 2 and words in done.stderr, done.stderr
+    assert done.stdout == ""
+
+
 def test_command_line_by_name_in_the_folder_and_in_blastdb(built, tmp_path):
     expected = run_cli("search", QUERIES, built / "sample.fa", "-outfmt", "6")
     assert expected.returncode == 0, expected.stderr

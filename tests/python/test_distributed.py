@@ -217,6 +217,38 @@ def test_byte_ranges_search_as_one_machine(client, one_machine, k, count):
     assert_same_hits(results, one_machine(k))
 
 
+@pytest.fixture(scope="module")
+def blast_database(tmp_path_factory):
+    """The sample as a BLAST database made with -parse_seqids and a taxonomy
+    id for every record (two volumes), and its name."""
+    makeblastdb = shutil.which("makeblastdb")
+    require(makeblastdb is not None, "makeblastdb is not installed (scripts/setup.sh installs it)")
+    folder = tmp_path_factory.mktemp("blastdb")
+    records = fasta_records(DATABASE)
+    (folder / "taxa.txt").write_text("".join(f"{name}\t{1 + number % 3}\n" for number, (name, _, _) in enumerate(records)))
+    done = subprocess.run([makeblastdb, "-in", str(DATABASE), "-dbtype", "prot", "-out", str(folder / "sample"),
+                           "-parse_seqids", "-taxid_map", str(folder / "taxa.txt"), "-max_file_sz", "1MB"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return str(folder / "sample")
+
+
+@pytest.mark.parametrize("count", [None, 2, 7])
+def test_a_blast_database_searches_as_one_machine(client, blast_database, count):
+    """Runs of records (OIDs) of a BLAST database, mapped by every worker:
+    the same hits, IDs, E-values and alignments as swladder.hits."""
+    from swladder import distributed as swd
+
+    assert len(_shards.oid_ranges(blast_database, 7)) == 7
+    expected = swladder.hits(str(QUERIES), blast_database, k=20, threads=1)
+    assert_same_hits(swd.hits(str(QUERIES), blast_database, client=client, k=20, shards=count), expected)
+    assert expected[0][0].ids is not None and expected[0][0].staxids
+    # A part of it (blastp's -taxids), its E-values for that part.
+    expected = swladder.hits(str(QUERIES), blast_database, k=20, threads=1, taxids=[2])
+    assert {hit.staxid for query in expected for hit in query} == {2}
+    assert_same_hits(swd.hits(str(QUERIES), blast_database, client=client, k=20, shards=count, taxids=[2]), expected)
+
+
 def test_ties_rank_as_blastp_ranks_them_across_shards(client, tmp_path):
     from swladder import distributed as swd
 

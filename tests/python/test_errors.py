@@ -304,7 +304,7 @@ def test_cli_evalue_too_small_for_a_double_is_said_as_typed(tmp_path):
     (["search", "q.fa", "d.fa", "--shards", "0"], "argument --shards: must be at least 1, got 0"),
     (["search", "q.fa", "d.fa", "--gap-open", "x"], "argument -gapopen/--gap-open: not an integer: 'x'"),
     (["search", "q.fa", "d.fa", "-evalue", "e"], "argument -evalue/-e/--evalue: not a number: 'e'"),
-    (["search", "q.fa"], "no database: give a FASTA file (or -db DB)"),
+    (["search", "q.fa"], "no database: give a FASTA file or a BLAST database's name (or -db DB)"),
     (["search", "-db", "d.fa"], "no query: give a FASTA file of queries (or -query FILE)"),
     (["verify", "--seed", "x"], "argument --seed: not an integer: 'x'"),
     (["shard", "d.fa", "--out", "dir"], "the following arguments are required: --shards"),
