@@ -45,14 +45,17 @@ def searched(tmp_path_factory):
     records[5] = (records[5][0], "a&b <x> \"quoted\" it's", records[5][2])
     queries.append(("self5", "", records[5][2]))
     query_path, database = write_blast_search(folder, tool("makeblastdb"), records, queries)
+    # The same records made with -parse_seqids: a subject is then named by its Seq-id.
+    subprocess.run([tool("makeblastdb"), "-in", str(database), "-dbtype", "prot", "-parse_seqids", "-out",
+                    str(folder / "db_ids")], check=True, capture_output=True, timeout=300)
     return folder, query_path, database
 
 
-def run_both(searched, outfmt: str, *options: str, ours_on: str = "db") -> tuple[str, str]:
+def run_both(searched, outfmt: str, *options: str, ours_on: str = "db", theirs_on: str = "db") -> tuple[str, str]:
     """blastp's output and ours for the same search: blastp on the BLAST
     database, ours on it too ("db") or on the FASTA it was made of ("db.fa")."""
     folder, queries, _ = searched
-    theirs = subprocess.run([tool("blastp"), "-query", str(queries), "-db", "db", *ORACLE, "-outfmt", outfmt,
+    theirs = subprocess.run([tool("blastp"), "-query", str(queries), "-db", theirs_on, *ORACLE, "-outfmt", outfmt,
                              *options], capture_output=True, text=True, timeout=600, cwd=folder)
     assert theirs.returncode == 0, theirs.stderr
     ours = subprocess.run([sys.executable, "-m", "swladder", "search", "-query", str(queries), "-db", ours_on,
@@ -161,9 +164,11 @@ def hsp_fields(queries, names):
     ("5", "blast-xml", {}, ["evalue", "bitscore", "bitscore_raw", "ident_num", "pos_num", "gap_num", "aln_span",
                             "query_start", "query_end", "hit_start", "hit_end"]),
 ])
-def test_biopython_reads_ours_as_it_reads_blastps(searched, outfmt, format_name, options, names, tmp_path):
+@pytest.mark.parametrize("database", ["db", "db_ids"])
+def test_biopython_reads_ours_as_it_reads_blastps(searched, outfmt, format_name, options, names, database, tmp_path):
     search_io_module = search_io()
-    ours, theirs = run_both(searched, outfmt, "-max_target_seqs", "20", "-evalue", "0.5")
+    ours, theirs = run_both(searched, outfmt, "-max_target_seqs", "20", "-evalue", "0.5", ours_on=database,
+                            theirs_on=database)
     (tmp_path / "ours").write_text(ours)
     (tmp_path / "theirs").write_text(theirs)
     our_queries = list(search_io_module.parse(str(tmp_path / "ours"), format_name, **options))
@@ -177,3 +182,11 @@ def test_biopython_reads_ours_as_it_reads_blastps(searched, outfmt, format_name,
     assert len(common) >= 15
     for key in common:
         assert mine[key] == blasts[key], key
+    if format_name == "blast-xml":
+        # How the subjects are named: Seq-id, title and accession, or the ordinal and the whole header.
+        def subjects(queries):
+            return {(query.id, hit.id): (hit.description, hit.accession) for query in queries for hit in query}
+
+        our_subjects, their_subjects = subjects(our_queries), subjects(their_queries)
+        assert all(our_subjects[key] == their_subjects[key] for key in our_subjects.keys() & their_subjects.keys())
+        assert len(our_subjects.keys() & their_subjects.keys()) >= 15
