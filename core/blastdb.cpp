@@ -592,7 +592,7 @@ struct BlastDatabase::Node {
   std::string title;
 };
 
-BlastDatabase::BlastDatabase(const std::string& base) {
+BlastDatabase::BlastDatabase(const std::string& base) : base_(base) {
   std::vector<std::string> stack;
   const Node root = open(base, stack);
   statistics_sequences_ = root.sequences;

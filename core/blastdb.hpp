@@ -98,6 +98,7 @@ class BlastDatabase {
   std::uint64_t total_residues() const { return total_residues_; }
   std::size_t max_length() const { return max_length_; }
   const std::string& title() const { return title_; }
+  const std::string& base() const { return base_; }  // as it was opened
   // The size blastp's E-values use: an alias file's NSEQ and LENGTH where it
   // gives them, the indexes' counts otherwise.
   std::uint64_t statistics_sequences() const { return statistics_sequences_; }
@@ -129,6 +130,7 @@ class BlastDatabase {
   std::uint64_t statistics_sequences_ = 0;
   std::uint64_t statistics_residues_ = 0;
   std::string title_;
+  std::string base_;
 };
 
 }  // namespace blastdb

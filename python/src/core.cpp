@@ -789,6 +789,16 @@ PYBIND11_MODULE(_core, m) {
            }),
            py::arg("base"), "Opens dir/name.pal, dir/name.pin or dir/name.00.pin ... by its base path dir/name.")
       .def("__len__", &BlastDatabase::size)
+      // Pickled as its base path, opened again where it is unpickled: a
+      // Dask task's hits name their database, whose files every worker maps.
+      .def(py::pickle([](const BlastDatabase& db) { return py::make_tuple(db.base()); },
+                      [](const py::tuple& state) {
+                        if (state.size() != 1) throw std::runtime_error("a pickled BlastDatabase is its base path");
+                        const auto base = state[0].cast<std::string>();
+                        py::gil_scoped_release release;
+                        return BlastDatabase(base);
+                      }))
+      .def_property_readonly("base", [](const BlastDatabase& db) { return text(db.base()); })
       .def_property_readonly("total_residues", &BlastDatabase::total_residues)
       .def_property_readonly("max_length", &BlastDatabase::max_length)
       .def_property_readonly("title", [](const BlastDatabase& db) { return text(db.title()); })

@@ -173,6 +173,15 @@ class SubjectIds:
     xml_accession: str  # BLAST XML's Hit_accession (a general id's tag alone)
 
     @classmethod
+    def of_record(cls, database: _core.BlastDatabase, oid: int) -> SubjectIds | None:
+        """The IDs of record ``oid``, or None where they are those of a FASTA
+        record (made without -parse_seqids, and without a taxonomy id)."""
+        deflines = database.deflines(oid)
+        if len(deflines) == 1 and not deflines[0][2] and deflines[0][1][0].startswith("gnl|BL_ORD_ID|"):
+            return None
+        return cls.of_deflines(deflines)
+
+    @classmethod
     def of_deflines(cls, deflines: Sequence[tuple[str, Sequence[str], int | None]]) -> SubjectIds:
         taxids = tuple(sorted({taxid for _, _, taxid in deflines if taxid}))
         first_title, first_ids, first_taxid = deflines[0]

@@ -410,7 +410,9 @@ class _Kept:
     names: list[str] = dataclasses.field(default_factory=list)
     titles: list[str] = dataclasses.field(default_factory=list)
     sequences: list[str] = dataclasses.field(default_factory=list)
-    ids: list[Any] = dataclasses.field(default_factory=list)  # SubjectIds of a BLAST record, else None
+    # A BLAST record's database (its def-lines, read for the hits that are
+    # reported: SubjectIds), else None.
+    ids: list[Any] = dataclasses.field(default_factory=list)
 
 
 def rank_order(evalues: npt.ArrayLike, scores: npt.ArrayLike, indices: npt.ArrayLike) -> npt.NDArray[np.intp]:
@@ -456,8 +458,7 @@ def _keep_best(kept: _Kept, k: int, scores: npt.NDArray[np.int32], rank_evalues:
             merged.names.append(chunk._core.name(local))
             merged.titles.append(chunk._core.title(local))
             merged.sequences.append(chunk._core.sequence(local))
-            merged.ids.append(None if blast is None else
-                              _blastdb.SubjectIds.of_deflines(blast.deflines(int(all_index[position]))))
+            merged.ids.append(blast)
     return merged
 
 
@@ -764,6 +765,8 @@ def _finish(query_list: Sequence[tuple[str, str, str]], kept: Sequence[_Kept], c
                     f"internal error: the alignment of {name} with {best.names[i]} scores {alignment.score}, "
                     f"the search {best.score[i]}")
             ids = best.ids[i]
+            if ids is not None:
+                ids = _blastdb.SubjectIds.of_record(ids, int(best.index[i]))
             found_per_query[number].append(
                 Hit(name, best.names[i], best.titles[i] if ids is None or not ids.parsed else ids.title, len(query),
                     int(lengths[i]), float(evalues[i]), float(bits[i]), alignment, int(best.index[i]), ids))
