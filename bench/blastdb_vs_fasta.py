@@ -36,6 +36,18 @@ from swladder.ladder.machine import machine_info
 EXAMPLE = Path("/usr/share/doc/plast-example/db")
 
 
+def cpu_identity() -> str:
+    """Family, model and stepping: under a hypervisor the model name alone
+    ("AMD EPYC") can stand for several generations."""
+    fields = {}
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        key, _, value = line.partition(":")
+        fields.setdefault(key.strip(), value.strip())
+        if not line.strip():
+            break
+    return f"family {fields.get('cpu family', '?')}, model {fields.get('model', '?')}, stepping {fields.get('stepping', '?')}"
+
+
 def timed(command: list[str]) -> tuple[float, bytes]:
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, check=False)
@@ -97,7 +109,7 @@ def main() -> int:
 
     info = machine_info()
     threads = args.threads or os.cpu_count()
-    print(f"CPU: {info['cpu']} ({info['cores']} cores), {threads} threads; {args.rounds} rounds, k={args.k}, "
+    print(f"CPU: {info['cpu']} ({cpu_identity()}; {info['cores']} cores), {threads} threads; {args.rounds} rounds, k={args.k}, "
           f"database {'with' if args.parse_seqids else 'without'} -parse_seqids")
     print(f"{'search':14s} {'hits':>6s}  {'FASTA median (min-max)':>24s}  {'BLAST db median (min-max)':>26s}  ratio")
     for label, (hits, times) in results.items():

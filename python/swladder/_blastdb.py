@@ -60,6 +60,14 @@ def resolve(path: str) -> str | None:
     return None
 
 
+# The first chunk's budget at most. Reading a chunk costs about 4 ms a
+# million residues (mostly its records' titles), so a first chunk of the
+# default 256 M would keep the kernels waiting a second at the start; a
+# small first chunk starts them at once, and the others cost the same
+# whatever their order.
+FIRST_CHUNK_RESIDUES = 1 << 24
+
+
 def chunks(base: str, residue_budget: int, first: int = 0, last: int | None = None,
            selection: Selection | None = None) -> Iterator[Database]:
     """The records of the database at ``base`` in OID order (those of
@@ -73,8 +81,10 @@ def chunks(base: str, residue_budget: int, first: int = 0, last: int | None = No
     size = _statistics_size(database) if selection is None else (selection.residues, selection.sequences)
     last = len(database) if last is None else min(last, len(database))
     if selection is None:
+        budget = min(residue_budget, FIRST_CHUNK_RESIDUES)
         while first < last:
-            end = database.chunk_end(first, residue_budget)
+            end = database.chunk_end(first, budget)
+            budget = residue_budget
             end = min(end, last)
             yield _chunk(database, database.read(first, end), np.arange(first, end, dtype=np.int64), size)
             first = end

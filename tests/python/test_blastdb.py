@@ -156,6 +156,15 @@ def test_same_hits_as_the_fasta_file(built, name, fasta):
     assert swladder.Database(str(built / name)).sequences() == swladder.Database(built / fasta).sequences()
 
 
+def test_the_first_chunk_is_small_so_that_the_search_starts_at_once(built, monkeypatch):
+    monkeypatch.setattr(_blastdb, "FIRST_CHUNK_RESIDUES", 2_000)
+    sizes = [chunk.total_residues for chunk in _blastdb.chunks(str(built / "volumes_v5"), 50_000)]
+    longest = _core.BlastDatabase(str(built / "volumes_v5")).max_length
+    assert 2_000 <= sizes[0] < 2_000 + longest
+    assert all(50_000 <= size < 50_000 + longest for size in sizes[1:-1]) and len(sizes) >= 3
+    assert sum(sizes) == _core.BlastDatabase(str(built / "volumes_v5")).total_residues
+
+
 def test_volumes_and_alias_are_read_whole(built):
     assert len(_core.BlastDatabase(str(built / "volumes_v4")).volumes) >= 3
     assert len(_core.BlastDatabase(str(built / "volumes_v5")).volumes) >= 3
