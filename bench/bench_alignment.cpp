@@ -2,8 +2,8 @@
 // query is scored against the database with the fastest rung this CPU runs,
 // and its k best hits are aligned. Prints the cells and the speed of each of
 // the three passes (forward, reverse, traceback) on one thread, for core's
-// scalar passes (core/alignment.*) and for the SIMD ones
-// (stages/fast_alignment.*, given each hit's score as a search does), then
+// scalar passes (search/alignment.*) and for the SIMD ones
+// (search/fast_alignment.*, given each hit's score as a search does), then
 // the wall time of all the hits on `threads` threads: per query
 // (align_many_fast, one parallel batch each) and as one batch (align_tasks).
 //
@@ -152,7 +152,7 @@ int bench_hits(int argc, char** argv) {
     }
   }
   std::printf("one thread, per pass, CPU seconds (%zu alignment columns):\n", columns);
-  std::printf(" scalar passes (core/alignment):\n");
+  std::printf(" scalar passes (search/alignment):\n");
   print_work(scalar_total);
   std::printf(" SIMD passes (%s, hit scores known; %zu alignments differ from the scalar ones):\n",
               std::string(swl::kernels::level_name(swl::alignment_level())).c_str(), differ);

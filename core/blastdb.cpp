@@ -722,8 +722,17 @@ Database BlastDatabase::read(std::size_t first, std::size_t last) const {
 Database BlastDatabase::read(std::span<const std::size_t> oids) const {
   Database db;
   std::size_t residues = 0;
-  for (const std::size_t oid : oids) residues += length(oid);  // checks each OID
+  std::size_t header_bytes = 0;
+  for (const std::size_t oid : oids) {
+    residues += length(oid);  // checks each OID
+    const auto [volume, local] = locate(oid);
+    header_bytes += volume->index.header_offsets[local + 1] - volume->index.header_offsets[local];
+  }
   db.residues_.resize(residues + Database::kTailPadding, 0);
+  // A title is at most about its def-lines' bytes: set aside that much at
+  // once, or the titles of a large chunk would grow by copying themselves
+  // (twice their size for a moment).
+  db.titles_.reserve(header_bytes);
   db.offsets_.reserve(oids.size() + 1);
   db.name_ends_.reserve(oids.size());
   db.title_offsets_.reserve(oids.size() + 1);

@@ -1,4 +1,4 @@
-// The end and start passes of an alignment (stages/fast_alignment.cpp drives
+// The end and start passes of an alignment (search/fast_alignment.cpp drives
 // them), compiled once per level listed for this family in dispatch_table.def:
 // Farrar's striped recurrence in signed 16-bit lanes with the lazy F loop, so
 // that every cell of a column is exact when the column is done, and the first
@@ -306,7 +306,7 @@ alignment::Result pass(const alignment::Profile& profile, const std::uint8_t* su
 
 
 // The box: the anchored pass over every column, F exact per cell, and the
-// direction bits of every cell (the same tie rules as core's traceback: a
+// direction bits of every cell (the same tie rules as the scalar traceback: a
 // substitution before E before F, and a gap opened rather than extended when
 // both score the same).
 void box_pass(const alignment::Profile& profile, const std::uint8_t* subject, std::size_t length,

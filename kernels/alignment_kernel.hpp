@@ -1,4 +1,4 @@
-// The contract between the alignment driver (stages/fast_alignment.cpp) and
+// The contract between the alignment driver (search/fast_alignment.cpp) and
 // the per-level score passes of kernels/alignment.cpp: plain structs and raw
 // pointers only, so that the per-level units need no library code.
 //
@@ -44,7 +44,7 @@ struct Scratch {
 };
 inline constexpr std::size_t kScratchBuffers = 6;
 
-// Direction bits of one cell of the traceback box, as core/alignment.cpp's
+// Direction bits of one cell of the traceback box, as search/alignment.cpp's
 // traceback reads them.
 inline constexpr std::uint8_t kFromDiagonal = 0;  // H took the substitution
 inline constexpr std::uint8_t kFromE = 1;         // H took E (a gap along the subject)

@@ -90,7 +90,7 @@ class Family {
 
 const Family& striped_family();
 const Family& interseq_family();
-const Family& alignment_family();  // the passes of an alignment (stages/fast_alignment)
+const Family& alignment_family();  // the passes of an alignment (search/fast_alignment)
 const Family& portable_family();  // for stages with scalar code only
 
 // The compiled kernel of a family at `level` (striped has no variants) or

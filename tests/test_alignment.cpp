@@ -1,4 +1,4 @@
-// The optimal local alignment (core/alignment.*): its score is the scalar
+// The optimal local alignment (search/alignment.*): its score is the scalar
 // rung's, it re-scores to that score, its coordinates agree with its columns,
 // the tie rules hold, and the result does not depend on the traceback budget
 // (pieces and checkpoints give the same columns as one block of bits).

@@ -1,5 +1,5 @@
-// The SIMD end and start passes (stages/fast_alignment.*, kernels/alignment.cpp)
-// give the scalar passes' alignments (core/alignment.*) exactly, tie choices
+// The SIMD end and start passes (search/fast_alignment.*, kernels/alignment.cpp)
+// give the scalar passes' alignments (search/alignment.*) exactly, tie choices
 // included, at every level this CPU runs: random pairs, homologs, low-
 // complexity pairs full of ties, every built-in matrix and odd gap costs,
 // right and wrong known scores, pairs past the int16 range, long pairs, and

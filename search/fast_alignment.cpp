@@ -124,8 +124,8 @@ bool simd_start(const ka::Kernel& kernel, std::span<const std::uint8_t> query, s
 
 
 // Pass 3 with the kernel's box pass, where the box's bits fit the budget
-// (else core's traceback, which cuts the box into pieces). The columns are
-// traced back as core's traceback traces them, from the same bits.
+// (else the scalar traceback, which cuts the box into pieces). The columns are
+// traced back as the scalar traceback traces them, from the same bits.
 Alignment simd_trace(const ka::Kernel& kernel, std::span<const std::uint8_t> query,
                      std::span<const std::uint8_t> subject, const Scoring& scoring, const AlignmentEnd& end,
                      const AlignmentStart& start, std::size_t budget, AlignmentWork* work, PassScratch& scratch,
@@ -141,7 +141,7 @@ Alignment simd_trace(const ka::Kernel& kernel, std::span<const std::uint8_t> que
   scratch.bits.resize(stride * rows);
   kernel.box(scratch.box_profile.view, subject.data() + start.subject, rows, scratch.view(segments, kernel.vector_bytes),
              scratch.bits.data());
-  const auto cell = [&](std::size_t row, std::size_t column) {  // 1-based, as core's traceback
+  const auto cell = [&](std::size_t row, std::size_t column) {  // 1-based, as the scalar traceback
     const std::size_t i = column - 1;
     return scratch.bits[(row - 1) * stride + (i % segments) * lanes + i / segments];
   };

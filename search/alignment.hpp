@@ -28,7 +28,7 @@
 // Two versions of the passes find the same cells:
 //  - here, portable scalar code in two int32 rows (align, and each pass
 //    alone: find_alignment_end, find_alignment_start), the reference;
-//  - stages/fast_alignment.* (align_fast, align_tasks, what the Python
+//  - search/fast_alignment.* (align_fast, align_tasks, what the Python
 //    package and the search tool call): the same recurrences striped in
 //    int16 SIMD lanes (kernels/alignment.cpp, Farrar's layout with the lazy
 //    F loop, so every cell of a column is exact; the anchored passes floor H
@@ -105,7 +105,7 @@ struct AlignmentStart {
 };
 
 // The passes one by one, in portable scalar code: the reference a faster
-// driver (stages/fast_alignment.hpp, SIMD end and start passes) must agree
+// driver (search/fast_alignment.hpp, SIMD end and start passes) must agree
 // with cell for cell, and its fallback.
 // - find_alignment_end: pass 1 over the whole pair (score 0: nothing aligns);
 // - find_alignment_start: pass 2 from an end cell with a positive score;

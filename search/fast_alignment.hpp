@@ -1,5 +1,5 @@
 // Alignments with SIMD end and start passes: the driver of
-// kernels/alignment.cpp, which core/alignment.hpp's scalar passes are the
+// kernels/alignment.cpp, which search/alignment.hpp's scalar passes are the
 // reference for. Same alignments as swl::align, cell for cell (the tie rules
 // there hold here), faster:
 //  - pass 1 runs striped in int16 lanes, and stops at the first subject
@@ -12,7 +12,7 @@
 //    the score, as the scalar one does;
 //  - pass 3 takes the box's direction bits from the kernel's box pass
 //    (anchored and floored alike) where they fit the traceback budget, else
-//    from core's traceback, and traces them back as core does, with the
+//    from the scalar traceback, and traces them back as the scalar traceback does, with the
 //    re-scoring check.
 // A pair whose scores reach kernels::alignment::kSaturationLimit runs the
 // scalar passes, as does every pair where the CPU offers no SIMD level (or
@@ -67,7 +67,7 @@ struct AlignmentTask {
 std::vector<Alignment> align_tasks(std::span<const AlignmentTask> tasks, const Scoring& scoring, int threads,
                                    kernels::Level level = alignment_level(), const CancelFlag* cancel = nullptr);
 
-// core's align_many with SIMD passes, and the hits' scores if known (empty, or
+// alignment.hpp's align_many with SIMD passes, and the hits' scores if known (empty, or
 // one per index).
 std::vector<Alignment> align_many_fast(std::span<const std::uint8_t> query, const Database& db,
                                        std::span<const std::uint32_t> indices, const Scoring& scoring, int threads,
