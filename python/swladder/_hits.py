@@ -383,9 +383,10 @@ def blast_subset_chunks(database: Any, chunk: int, subset: dict[str, Any], first
     base = _blastdb.resolve(os.fsdecode(os.fspath(database))) if isinstance(database, (str, os.PathLike)) else None
     if base is None:
         option = next(iter(subset)).replace("seqids", "seqidlist")
-        raise ValueError(f"-{option} selects records of a BLAST database by their IDs; {_database_label(database)} "
-                         "is not one (make it one with makeblastdb -parse_seqids"
-                         f"{' -taxid_map' if 'taxids' in option else ''})")
+        by_taxon = "taxids" in option
+        raise ValueError(f"-{option} selects records of a BLAST database by their "
+                         f"{'taxonomy ids' if by_taxon else 'Seq-ids'}; {_database_label(database)} is not one (make "
+                         f"it one with makeblastdb -parse_seqids{' -taxid_map FILE' if by_taxon else ''})")
     selection = _blastdb.select(base, **subset)
     yield from _blastdb.chunks(base, chunk, first, last, selection)
 

@@ -110,12 +110,35 @@ def _taxid_list(text: str) -> frozenset[int]:
     return frozenset(found)
 
 
+def _taxid_file(option: str, path: str | None) -> frozenset[int] | None:
+    """A file of taxonomy ids, one a line, as blastp's -taxidlist reads it."""
+    if path is None:
+        return None
+    try:
+        with open(path, encoding="ascii", errors="replace") as stream:
+            lines = [line.split("#", 1)[0].strip() for line in stream]
+    except OSError as error:
+        raise _files.os_error(type(error), error.errno,
+                              f"cannot read {option} '{path}': {error.strerror or error}") from None
+    found = set()
+    for number, word in enumerate(lines, start=1):
+        if word and (not word.isdigit() or int(word) < 1):
+            raise ValueError(f"{option} '{path}' line {number}: '{word}' is not a taxonomy id (a positive integer)")
+        if word:
+            found.add(int(word))
+    if not found:
+        raise ValueError(f"{option} '{path}' lists no taxonomy ids")
+    return frozenset(found)
+
+
 def _subset_options(args: argparse.Namespace) -> dict[str, Any]:
     """-seqidlist, -taxids and -negative_taxids as hits()'s keywords."""
     from . import _blastdb
 
     return dict(seqids=None if args.seqidlist is None else _blastdb.read_seqidlist(args.seqidlist),
-                taxids=args.taxids, negative_taxids=args.negative_taxids)
+                taxids=args.taxids if args.taxids is not None else _taxid_file("-taxidlist", args.taxidlist),
+                negative_taxids=args.negative_taxids if args.negative_taxids is not None
+                else _taxid_file("-negative_taxidlist", args.negative_taxidlist))
 
 
 def _add_search(subparsers: argparse._SubParsersAction) -> None:
@@ -157,8 +180,12 @@ def _add_search(subparsers: argparse._SubParsersAction) -> None:
     part.add_argument("-taxids", "--taxids", dest="taxids", type=_taxid_list, default=None, metavar="IDS",
                       help="search only the records of a BLAST database with one of these taxonomy ids "
                       "(comma-separated, as blastp's -taxids: 9606,10090)")
+    part.add_argument("-taxidlist", "--taxidlist", dest="taxidlist", default=None, metavar="FILE",
+                      help="as -taxids, the taxonomy ids one a line in FILE")
     part.add_argument("-negative_taxids", "--negative-taxids", dest="negative_taxids", type=_taxid_list,
                       default=None, metavar="IDS", help="search only the records with none of these taxonomy ids")
+    part.add_argument("-negative_taxidlist", "--negative-taxidlist", dest="negative_taxidlist", default=None,
+                      metavar="FILE", help="as -negative_taxids, the taxonomy ids one a line in FILE")
     parser.add_argument("-evalue", "-e", "--evalue", dest="evalue", type=_evalue, default=None, metavar="E",
                         help=f"keep hits with E-value <= E (default: {_hits.DEFAULT_EVALUE:g}; an error where the "
                         "scoring has no published statistics)")
@@ -370,7 +397,8 @@ def _run_search(args: argparse.Namespace) -> int:
     on_dask = args.scheduler is not None or args.dask_workers is not None
     if args.shards is not None and not on_dask:
         raise ValueError("--shards splits the database for a Dask search: give --scheduler or --dask-workers")
-    if args.outfmt.strip() == "score" and (args.seqidlist, args.taxids, args.negative_taxids) != (None, None, None):
+    subset_options = (args.seqidlist, args.taxids, args.taxidlist, args.negative_taxids, args.negative_taxidlist)
+    if args.outfmt.strip() == "score" and any(option is not None for option in subset_options):
         raise ValueError("--outfmt score searches the whole database: -seqidlist, -taxids and -negative_taxids "
                          "need a BLAST format (-outfmt 6, 7, 10, 5, json or 0)")
     if on_dask and args.outfmt.strip() == "score":
@@ -379,8 +407,9 @@ def _run_search(args: argparse.Namespace) -> int:
     inputs = [("query file", args.query), ("database", args.database)]
     if os.path.isfile(args.matrix):
         inputs.append(("matrix file", args.matrix))
-    if args.seqidlist is not None:
-        inputs.append(("-seqidlist file", args.seqidlist))
+    for option in ("seqidlist", "taxidlist", "negative_taxidlist"):
+        if getattr(args, option) is not None:
+            inputs.append((f"-{option} file", getattr(args, option)))
     _files.refuse_output_that_is_input(args.out, inputs)
     with _files.output_text(args.out if args.out is not None else _files.STDOUT) as out:
         return run(args, out)

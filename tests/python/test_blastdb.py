@@ -238,13 +238,15 @@ def test_xml_and_pairwise_name_subjects_as_blastp(built, tmp_path, name):
 SEQIDLIST = "P69905\nNP_000509.1\n2XYZ_BB\nlocal7\nmydb:abc123\n\ntr|Q9XYZ1|Q9XYZ1_MOUSE\n"
 
 
-@pytest.mark.parametrize("option", ["-seqidlist", "-taxids", "-negative_taxids"])
+@pytest.mark.parametrize("option", ["-seqidlist", "-taxids", "-negative_taxids", "-taxidlist", "-negative_taxidlist"])
 def test_part_of_a_database_as_blastp_searches_it(built, tmp_path, option):
     """blastp's -seqidlist, -taxids and -negative_taxids: the same records,
     and E-values for those records alone."""
     blastp = require_tool("blastp")
     (tmp_path / "list.txt").write_text(SEQIDLIST)
-    value = str(tmp_path / "list.txt") if option == "-seqidlist" else "9606,7"
+    (tmp_path / "taxa.txt").write_text("9606\n7\n")
+    value = {"-seqidlist": str(tmp_path / "list.txt"), "-taxidlist": str(tmp_path / "taxa.txt"),
+             "-negative_taxidlist": str(tmp_path / "taxa.txt")}.get(option, "9606,7")
     theirs, ours = _search_both(blastp, built / "ids_parsed", "6 std sseqid staxids", tmp_path, option, value)
     assert 2 <= len(theirs.splitlines()) < ID_FORMS.count(">")
     assert sorted(ours.splitlines()) == sorted(theirs.splitlines())
@@ -284,10 +286,15 @@ def test_part_of_a_database_from_python(built):
     (["-seqidlist", "empty.txt"], "lists no IDs"),
     (["-taxids", "424242"], "no sequence of BLAST database"),
     (["-taxids", "9606", "--outfmt", "score"], "--outfmt score searches the whole database"),
+    (["-taxidlist", "bad_taxa.txt"], "-taxidlist 'bad_taxa.txt' line 2: 'human' is not a taxonomy id"),
+    (["-negative_taxidlist", "empty.txt"], "-negative_taxidlist 'empty.txt' lists no taxonomy ids"),
+    (["-taxidlist", "list.txt", "-out", "list.txt"], "is the -taxidlist file"),
 ])
 def test_bad_parts_are_one_line_and_exit_2(built, tmp_path, args, words):
     (tmp_path / "binary.bin").write_bytes(b"\0\0\0\x02\x07P69905")
     (tmp_path / "empty.txt").write_text("\n# nothing\n")
+    (tmp_path / "bad_taxa.txt").write_text("9606\nhuman\n")
+    (tmp_path / "list.txt").write_text("9606\n")
     done = run_cli("search", QUERIES, built / "ids_parsed", *args, cwd=tmp_path)
     assert done.returncode == 2 and words in done.stderr, done.stderr
     assert done.stdout == ""
