@@ -303,10 +303,24 @@ class MappedFile {
       }
       data_ = static_cast<const std::uint8_t*>(map);
     }
-    ::close(fd);
+    fd_ = fd;  // kept, to see the same file shrink (check_whole)
   }
   ~MappedFile() {
     if (data_ != nullptr) ::munmap(const_cast<std::uint8_t*>(data_), size_);
+    ::close(fd_);
+  }
+
+  // Reading a page of the map past the file's end is SIGBUS: a file cut
+  // short since it was mapped (makeblastdb writing the database again, say)
+  // is an InputError here instead, checked before each chunk is read. A
+  // file replaced by another (renamed over it) keeps its old bytes mapped,
+  // and is not this one.
+  void check_whole() const {
+    struct stat status {};
+    if (::fstat(fd_, &status) == 0 && static_cast<std::size_t>(status.st_size) < size_) {
+      throw InputError(path_ + ": cut short while it was read (" + std::to_string(status.st_size) + " bytes, " +
+                       std::to_string(size_) + " when it was opened): the database changed; search it again");
+    }
   }
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
@@ -318,6 +332,7 @@ class MappedFile {
   std::string path_;
   const std::uint8_t* data_ = nullptr;
   std::size_t size_ = 0;
+  int fd_ = -1;
 };
 
 bool is_file(const std::string& path) {
@@ -720,6 +735,10 @@ Database BlastDatabase::read(std::size_t first, std::size_t last) const {
 }
 
 Database BlastDatabase::read(std::span<const std::size_t> oids) const {
+  for (const auto& volume : volumes_) {
+    volume->sequences.check_whole();
+    volume->headers.check_whole();
+  }
   Database db;
   std::size_t residues = 0;
   std::size_t header_bytes = 0;

@@ -470,6 +470,27 @@ def test_broken_database_is_one_line_naming_the_file(built, tmp_path, kind):
         swladder.Database(str(base))
 
 
+def test_a_file_cut_short_while_open_is_an_error_not_a_crash(built, tmp_path):
+    """makeblastdb writing a database again while it is searched: the
+    residues file shrinks under the map, whose pages past its new end would
+    be SIGBUS. The read that comes next says so instead (in a process of
+    its own, which a crash would end)."""
+    base = copy_database(built, "sample_v4", tmp_path)
+    script = (
+        "import os, sys\n"
+        "from swladder import _core\n"
+        f"database = _core.BlastDatabase({str(base)!r})\n"
+        f"os.truncate({str(base) + '.psq'!r}, 4096)\n"
+        "try:\n"
+        "    database.read(0, len(database))\n"
+        "except ValueError as error:\n"
+        "    print(error)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"{base}.psq: cut short while it was read (4096 bytes" in done.stdout
+
+
 def test_a_name_that_is_both_fasta_and_blast_is_ambiguous(built, tmp_path):
     base = copy_database(built, "crafted_v5", tmp_path)
     shutil.copy(built / "crafted.fa", base)
