@@ -743,8 +743,9 @@ Database BlastDatabase::read(std::span<const std::size_t> oids) const {
   std::size_t residues = 0;
   std::size_t header_bytes = 0;
   for (const std::size_t oid : oids) {
-    residues += length(oid);  // checks each OID
+    if (oid >= size()) throw InputError("BLAST database record " + std::to_string(oid) + " out of range");
     const auto [volume, local] = locate(oid);
+    residues += volume->length(local);
     header_bytes += volume->index.header_offsets[local + 1] - volume->index.header_offsets[local];
   }
   db.residues_.resize(residues + Database::kTailPadding, 0);

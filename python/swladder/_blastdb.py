@@ -17,7 +17,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from . import _core
+from . import _core, _files
 from ._fasta import Database
 
 _PROTEIN_SUFFIXES = (".pal", ".pin", ".00.pin")
@@ -89,8 +89,8 @@ def chunks(base: str, residue_budget: int, first: int = 0, last: int | None = No
             yield _chunk(database, database.read(first, end), np.arange(first, end, dtype=np.int64), size)
             first = end
         return
-    oids = selection.oids[(selection.oids >= first) & (selection.oids < last)]
-    lengths = selection.lengths[(selection.oids >= first) & (selection.oids < last)]
+    inside = (selection.oids >= first) & (selection.oids < last)
+    oids, lengths = selection.oids[inside], selection.lengths[inside]
     # Cut where the running total passes each multiple of the budget, so
     # that a chunk ends on the record that brings it to the budget.
     ends = np.cumsum(lengths)
@@ -124,6 +124,12 @@ def _statistics_size(database: _core.BlastDatabase) -> tuple[int, int]:
 
 
 # --- Subjects' identifiers as blastp prints them ----------------------------------------
+
+
+def ordinal_only(seqids: Sequence[str]) -> bool:
+    """Whether a def-line's Seq-ids are only the ordinal makeblastdb gives a
+    record without -parse_seqids (gnl|BL_ORD_ID|n)."""
+    return len(seqids) == 1 and seqids[0].startswith("gnl|BL_ORD_ID|")
 
 # The Seq-id types that carry an accession (FASTA prefix of each).
 _TEXT_ACCESSIONS = ("ref", "gb", "emb", "dbj", "sp", "tr", "pir", "prf", "tpg", "tpe", "tpd", "gpp", "nat")
@@ -187,7 +193,7 @@ class SubjectIds:
         """The IDs of record ``oid``, or None where they are those of a FASTA
         record (made without -parse_seqids, and without a taxonomy id)."""
         deflines = database.deflines(oid)
-        if len(deflines) == 1 and not deflines[0][2] and deflines[0][1][0].startswith("gnl|BL_ORD_ID|"):
+        if len(deflines) == 1 and not deflines[0][2] and ordinal_only(deflines[0][1]):
             return None
         return cls.of_deflines(deflines)
 
@@ -195,7 +201,7 @@ class SubjectIds:
     def of_deflines(cls, deflines: Sequence[tuple[str, Sequence[str], int | None]]) -> SubjectIds:
         taxids = tuple(sorted({taxid for _, _, taxid in deflines if taxid}))
         first_title, first_ids, first_taxid = deflines[0]
-        if len(first_ids) == 1 and first_ids[0].startswith("gnl|BL_ORD_ID|"):
+        if ordinal_only(first_ids):
             name = first_title.split(maxsplit=1)[0] if first_title.strip() else first_ids[0]
             return cls(name, name, name, name, name, 0, first_title, first_title, first_taxid or 0, taxids, False,
                        name)
@@ -247,23 +253,30 @@ class Selection:
         return len(self.oids)
 
 
-def read_seqidlist(path: str) -> set[str]:
-    """The IDs of a -seqidlist file: one a line (text), blank lines and
-    '#' comments skipped. blastdb_aliastool's binary form is refused."""
+def read_list(option: str, path: str) -> list[tuple[int, str]]:
+    """The entries of a list file of blastp's (-seqidlist, -taxidlist): one
+    a line, as (line number, text), blank lines and '#' comments skipped.
+    blastdb_aliastool's binary form is refused."""
     try:
         with open(path, "rb") as stream:
             data = stream.read()
     except OSError as error:
-        raise OSError(error.errno, f"cannot read -seqidlist '{path}': {error.strerror or error}") from None
+        raise _files.os_error(type(error), error.errno,
+                              f"cannot read {option} '{path}': {error.strerror or error}") from None
     if b"\0" in data[:4096]:
-        raise ValueError(f"-seqidlist '{path}' is a binary list (blastdb_aliastool -seqid_file_out): give the text "
-                         "list of IDs it was made from, one a line")
+        raise ValueError(f"{option} '{path}' is a binary list (blastdb_aliastool): give the text list it was made "
+                         "from, one entry a line")
     try:
         text = data.decode("ascii")
     except UnicodeDecodeError as error:
-        raise ValueError(f"-seqidlist '{path}' is not ASCII text (byte {error.start})") from None
-    ids = {line.split("#", 1)[0].strip() for line in text.splitlines()}
-    ids.discard("")
+        raise ValueError(f"{option} '{path}' is not ASCII text (byte {error.start})") from None
+    entries = [(number, line.split("#", 1)[0].strip()) for number, line in enumerate(text.splitlines(), start=1)]
+    return [(number, entry) for number, entry in entries if entry]
+
+
+def read_seqidlist(path: str) -> set[str]:
+    """The IDs of a -seqidlist file (read_list)."""
+    ids = {entry for _, entry in read_list("-seqidlist", path)}
     if not ids:
         raise ValueError(f"-seqidlist '{path}' lists no IDs")
     return ids
@@ -285,9 +298,9 @@ def select(base: str, seqids: set[str] | None = None, taxids: set[int] | None = 
         deflines = database.deflines(oid)
         record_taxids = {taxid for _, _, taxid in deflines if taxid}
         with_taxids = with_taxids or bool(record_taxids)
-        ordinal_only = len(deflines[0][1]) == 1 and deflines[0][1][0].startswith("gnl|BL_ORD_ID|")
-        parsed = parsed or not ordinal_only
-        if seqids is not None and (ordinal_only or not seqids & selection_keys(deflines)):
+        without_ids = ordinal_only(deflines[0][1])
+        parsed = parsed or not without_ids
+        if seqids is not None and (without_ids or not seqids & selection_keys(deflines)):
             continue
         if taxids is not None and not taxids & record_taxids:
             continue

@@ -368,7 +368,8 @@ def _queries(queries: QuerySource) -> list[tuple[str, str, str]]:
 def _database_chunks(database: Any, chunk: int, settings: SearchSettings | None = None) -> Iterator[Database]:
     subset = settings.subset() if settings is not None else None
     if subset is not None:
-        yield from blast_subset_chunks(database, chunk, subset)
+        base, selection = blast_selection(database, subset)
+        yield from _blastdb.chunks(base, chunk, selection=selection)
         return
     if isinstance(database, (str, os.PathLike)):
         yield from fasta_chunks(database, chunk)
@@ -376,10 +377,10 @@ def _database_chunks(database: Any, chunk: int, settings: SearchSettings | None 
     yield database if isinstance(database, Database) else Database(database)
 
 
-def blast_subset_chunks(database: Any, chunk: int, subset: dict[str, Any], first: int = 0,
-                        last: int | None = None) -> Iterator[Database]:
-    """The chunks of the records of a BLAST database that ``subset``
-    (SearchSettings.subset()) selects, among OIDs [first, last)."""
+def blast_selection(database: Any, subset: dict[str, Any]) -> tuple[str, _blastdb.Selection]:
+    """The base path of the BLAST database ``database`` names, and its
+    records that ``subset`` (SearchSettings.subset()) selects; ValueError
+    where it names no BLAST database."""
     base = _blastdb.resolve(os.fsdecode(os.fspath(database))) if isinstance(database, (str, os.PathLike)) else None
     if base is None:
         option = next(iter(subset)).replace("seqids", "seqidlist")
@@ -387,8 +388,7 @@ def blast_subset_chunks(database: Any, chunk: int, subset: dict[str, Any], first
         raise ValueError(f"-{option} selects records of a BLAST database by their "
                          f"{'taxonomy ids' if by_taxon else 'Seq-ids'}; {_database_label(database)} is not one (make "
                          f"it one with makeblastdb -parse_seqids{' -taxid_map FILE' if by_taxon else ''})")
-    selection = _blastdb.select(base, **subset)
-    yield from _blastdb.chunks(base, chunk, first, last, selection)
+    return base, _blastdb.select(base, **subset)
 
 
 def _database_label(database: Any) -> str:
@@ -765,9 +765,8 @@ def _finish(query_list: Sequence[tuple[str, str, str]], kept: Sequence[_Kept], c
                 raise RuntimeError(
                     f"internal error: the alignment of {name} with {best.names[i]} scores {alignment.score}, "
                     f"the search {best.score[i]}")
-            ids = best.ids[i]
-            if ids is not None:
-                ids = _blastdb.SubjectIds.of_record(ids, int(best.index[i]))
+            source = best.ids[i]
+            ids = None if source is None else _blastdb.SubjectIds.of_record(source, int(best.index[i]))
             found_per_query[number].append(
                 Hit(name, best.names[i], best.titles[i] if ids is None or not ids.parsed else ids.title, len(query),
                     int(lengths[i]), float(evalues[i]), float(bits[i]), alignment, int(best.index[i]), ids))

@@ -37,8 +37,9 @@ class Shard:
     """One piece of a database as a task reads it: a whole FASTA file
     (``start``/``end`` None) or the records starting in the byte range
     [start, end) of one, or the records of OIDs [start, end) of a BLAST
-    database (``blast``; ``path`` its base path); ``sequences``/``residues``
-    are the manifest's counts and ``sha256`` the hex digest of the file's
+    database (``blast``; ``path`` its base path), of those only the ones
+    ``selection`` holds where it is given; ``sequences``/``residues`` are
+    the manifest's counts and ``sha256`` the hex digest of the file's
     bytes, checked against what is read (None: not known)."""
 
     path: str
@@ -48,6 +49,9 @@ class Shard:
     residues: int | None = None
     sha256: str | None = None
     blast: bool = False
+    # The whole database's selection (blastp's -seqidlist, -taxids), made
+    # once where the shards are listed: its size is every shard's for E-values.
+    selection: _blastdb.Selection | None = dataclasses.field(default=None, compare=False, repr=False)
 
     @property
     def label(self) -> str:
@@ -55,16 +59,12 @@ class Shard:
             return f"{self.path} (sequences {self.start}-{self.end})"
         return self.path if self.start is None else f"{self.path} (bytes {self.start}-{self.end})"
 
-    def chunks(self, residue_budget: int, subset: dict[str, Any] | None = None) -> Iterator[Database]:
+    def chunks(self, residue_budget: int) -> Iterator[Database]:
         """The shard as Databases of about ``residue_budget`` residues each
-        (of a BLAST database, its records that ``subset`` selects, numbered
-        by OID, each chunk carrying the size of the whole database or of
-        the whole selection)."""
-        if subset is not None or self.blast:
-            if subset is not None:
-                yield from _hits.blast_subset_chunks(self.path, residue_budget, subset, self.start or 0, self.end)
-            else:
-                yield from _blastdb.chunks(self.path, residue_budget, self.start or 0, self.end)
+        (of a BLAST database, numbered by OID, each chunk carrying the size
+        of the whole database or of the whole selection)."""
+        if self.blast:
+            yield from _blastdb.chunks(self.path, residue_budget, self.start or 0, self.end, self.selection)
             return
         if self.start is None:
             yield from _hits.fasta_chunks(self.path, residue_budget,
@@ -162,18 +162,25 @@ def range_blocks(stream: IO[bytes], path: str, start: int, end: int, block_size:
         previous = block[-1:]
 
 
-def oid_ranges(base: str, count: int) -> list[Shard]:
+def oid_ranges(base: str, count: int, selection: _blastdb.Selection | None = None) -> list[Shard]:
     """A BLAST database as ``count`` runs of consecutive records (OIDs) of
-    about equal residues (fewer where it has fewer records), read from its
-    index alone: no copy, every task maps the same files."""
-    lengths = _core.BlastDatabase(base).lengths()
+    about equal residues (of the records ``selection`` holds, where given;
+    fewer runs where there are fewer records), read from its index alone:
+    no copy, every task maps the same files."""
+    if selection is None:
+        lengths = _core.BlastDatabase(base).lengths()
+        oids = np.arange(len(lengths))
+    else:
+        lengths, oids = selection.lengths, selection.oids
     if not len(lengths):
-        return [Shard(base, 0, 0, blast=True)]
+        return [Shard(base, 0, 0, blast=True, selection=selection)]
     ends = np.cumsum(lengths)
     cuts = sorted({0, len(lengths), *(int(np.searchsorted(ends, ends[-1] * number / count, side="left")) + 1
                                       for number in range(1, count))})
     cuts = [cut for cut in cuts if 0 <= cut <= len(lengths)]
-    return [Shard(base, first, last, blast=True) for first, last in zip(cuts, cuts[1:])]
+    # A cut at position i starts the run at that record's OID; the last run ends past the last record.
+    bounds = [int(oids[cut]) if cut < len(oids) else int(oids[-1]) + 1 for cut in cuts]
+    return [Shard(base, first, last, blast=True, selection=selection) for first, last in zip(bounds, bounds[1:])]
 
 
 def byte_ranges(path: str, size: int, count: int) -> list[Shard]:

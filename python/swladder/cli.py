@@ -112,20 +112,15 @@ def _taxid_list(text: str) -> frozenset[int]:
 
 def _taxid_file(option: str, path: str | None) -> frozenset[int] | None:
     """A file of taxonomy ids, one a line, as blastp's -taxidlist reads it."""
+    from . import _blastdb
+
     if path is None:
         return None
-    try:
-        with open(path, encoding="ascii", errors="replace") as stream:
-            lines = [line.split("#", 1)[0].strip() for line in stream]
-    except OSError as error:
-        raise _files.os_error(type(error), error.errno,
-                              f"cannot read {option} '{path}': {error.strerror or error}") from None
     found = set()
-    for number, word in enumerate(lines, start=1):
-        if word and (not word.isdigit() or int(word) < 1):
+    for number, word in _blastdb.read_list(option, path):
+        if not word.isdigit() or int(word) < 1:
             raise ValueError(f"{option} '{path}' line {number}: '{word}' is not a taxonomy id (a positive integer)")
-        if word:
-            found.add(int(word))
+        found.add(int(word))
     if not found:
         raise ValueError(f"{option} '{path}' lists no taxonomy ids")
     return frozenset(found)

@@ -112,7 +112,8 @@ def _kill_workers(cluster: distributed.LocalCluster) -> None:
 # --- Tasks (module-level functions: workers import them by name) ------------------------
 
 
-def shards_of(database: ShardSource, shards: int | None = None, *, default_ranges: int = 1) -> list[Shard]:
+def shards_of(database: ShardSource, shards: int | None = None, *, default_ranges: int = 1,
+              subset: dict[str, Any] | None = None) -> list[Shard]:
     """The shards of a database, in database order: a directory written by
     ``write_shards`` (or its manifest), a list of FASTA files (or Shards), or
     one uncompressed FASTA file in ``shards`` byte ranges (None:
@@ -126,6 +127,10 @@ def shards_of(database: ShardSource, shards: int | None = None, *, default_range
             raise ValueError("shards= splits one FASTA file into byte ranges; a list of shards is already split")
         return listed
     path = os.fsdecode(os.fspath(database))
+    if subset is not None:
+        # Every record's def-lines read once, here, for all the shards.
+        base, selection = _hits.blast_selection(path, subset)
+        return oid_ranges(base, integer_argument("shards", default_ranges if shards is None else shards, 1), selection)
     blast = _blastdb.resolve(path)
     if blast is not None:
         return oid_ranges(blast, integer_argument("shards", default_ranges if shards is None else shards, 1))
@@ -149,10 +154,9 @@ def _search_shard(shard: Shard, query_list: list[tuple[str, str, str]], settings
                   delay: float = 0.0) -> _Partial:
     if delay:
         time.sleep(delay)  # tests only: a worker killed now dies in the middle of this task
-    kept, residues, sequences = _hits.search_chunks(query_list, shard.chunks(settings.chunk, settings.subset()),
-                                                    settings)
+    kept, residues, sequences = _hits.search_chunks(query_list, shard.chunks(settings.chunk), settings)
     shard.check(sequences, residues)
-    return _Partial(kept, sequences, residues, shard.blast or settings.subset() is not None)
+    return _Partial(kept, sequences, residues, shard.blast)
 
 
 def _merge(k: int, *parts: _Partial) -> _Partial:
@@ -218,6 +222,7 @@ def _submit(query_list: list[tuple[str, str, str]], database: ShardSource, clien
     token = uuid.uuid4().hex
     # The shard list is read where the files are: the client needs no access to them.
     shard_list: list[Shard] = client.submit(shards_of, database, shards, default_ranges=threads_on_cluster,
+                                            subset=settings.subset(),
                                             key=f"swladder-shards-{token}", pure=False).result()
     # A task, not scattered data: if the worker holding it dies, the scheduler recomputes it.
     queries_future = client.submit(_identity, query_list, key=f"swladder-queries-{token}")
